@@ -1,0 +1,2 @@
+/** uring-demo — filled by its own issue. */
+export {};

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The native addon's interface. Every function returns a result or `-errno` and never throws;
+ * arguments of the wrong type give `-EINVAL`. Callers go through the typed wrappers in this package.
+ */
+export interface NativeBinding {
+  setup(entries: number, params: Uint8Array): number;
+  enter(fd: number, toSubmit: number, minComplete: number, flags: number, arg?: ArrayBufferView | null): number;
+  register(fd: number, opcode: number, arg: ArrayBufferView | ArrayBuffer | null, nrArgs: number): number;
+  close(fd: number): number;
+  eventfd(initval: number, flags: number): number;
+  mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
+  allocAligned(length: number): ArrayBuffer | number;
+  addressOf(view: ArrayBufferView | ArrayBuffer): number;
+  Poller: new (fd: number, callback: (status: number) => void) => NativePoller;
+}
+
+export interface NativePoller {
+  start(): number;
+  stop(): number;
+  ref(): number;
+  unref(): number;
+  close(): number;
+}
+
+/** Where the addon may be, relative to this module (src/ in tests, dist/ when built). */
+const candidates = ['../build/Release/uring_abi.node', '../build/Debug/uring_abi.node'];
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    const file = fileURLToPath(new URL(candidate, import.meta.url));
+    tried.push(file);
+    if (!existsSync(file)) continue;
+    try {
+      return require(file) as NativeBinding;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const cause = lastError instanceof Error ? `\nLoading it failed: ${lastError.message}` : ' (not built)';
+  const platform =
+    process.platform === 'linux'
+      ? 'Build it with `pnpm --filter @uring/abi build` (needs cmake, a C++17 compiler and Node\'s headers).'
+      : `io_uring exists only on Linux; this is ${process.platform}. Use @uring/fs and @uring/net, which fall back to Node's own modules.`;
+  throw new Error(
+    `@uring/abi: could not load the native addon uring_abi.node${cause}\nTried: ${tried.join(', ')}\n${platform}`,
+  );
+}
+
+let binding: NativeBinding | undefined;
+
+/** The native addon, loaded on first use. Throws one actionable Error when it cannot be loaded. */
+export function native(): NativeBinding {
+  return (binding ??= load());
+}

@@ -1,0 +1,16 @@
+/**
+ * @uring/abi — the io_uring kernel interface for Node.js: the three syscalls, the ring memory as
+ * external ArrayBuffers, an eventfd poller inside Node's event loop, and the constants and struct
+ * layouts of `linux/io_uring.h`. Native calls return `-errno`; `uringError` turns one into a
+ * Node-shaped Error.
+ */
+export * from './constants.js';
+export * as layout from './layout.js';
+export { setU64, getU64 } from './layout.js';
+export { uringError, check, errnoName, type SystemError, type ErrorContext } from './errors.js';
+export { setup, type SetupParams, type KernelParams, type RingMemory, type SqOffsets, type CqOffsets } from './setup.js';
+export { enter, register, close, eventfd } from './syscalls.js';
+export { addressOf, allocAligned, alignedBuffer } from './memory.js';
+export { EventfdPoller } from './poller.js';
+export { support, type SupportReport, type UnsupportedReason } from './support.js';
+export { native, type NativeBinding } from './binding.js';

@@ -1,0 +1,2 @@
+/** @uring/fs — filled by its own issue; see the root README for the plan. */
+export {};
