@@ -15,6 +15,11 @@ export interface NativeBinding {
   mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
   allocAligned(length: number): ArrayBuffer | number;
   addressOf(view: ArrayBufferView | ArrayBuffer): number;
+  pipe(out: Int32Array, flags: number): number;
+  getsockname(fd: number, out: ArrayBufferView): number;
+  getpeername(fd: number, out: ArrayBufferView): number;
+  setsockopt(fd: number, level: number, name: number, value: ArrayBufferView): number;
+  getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number;
   Poller: new (fd: number, callback: (status: number) => void) => NativePoller;
 }
 

@@ -315,6 +315,15 @@ export const Linux = {
   POSIX_FADV_SEQUENTIAL: 2,
   POSIX_FADV_DONTNEED: 4,
   RENAME_NOREPLACE: 1,
+  SOL_SOCKET: 1,
+  SO_REUSEADDR: 2,
+  SO_ERROR: 4,
+  SO_KEEPALIVE: 9,
+  SO_REUSEPORT: 15,
+  IPPROTO_TCP: 6,
+  IPPROTO_IPV6: 41,
+  TCP_NODELAY: 1,
+  IPV6_V6ONLY: 26,
 } as const;
 
 /** Linux errno values used by the layers above (positive; native calls return them negated). */

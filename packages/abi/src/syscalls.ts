@@ -24,3 +24,30 @@ export function close(fd: number): number {
 export function eventfd(initval = 0, flags = 0): number {
   return check(native().eventfd(initval, flags), 'eventfd');
 }
+
+/** pipe2(2): `[readFd, writeFd]`. Throws a Node-shaped error on failure. `flags`: O_CLOEXEC, O_NONBLOCK. */
+export function pipe(flags = 0): [number, number] {
+  const fds = new Int32Array(2);
+  check(native().pipe(fds, flags), 'pipe');
+  return [fds[0]!, fds[1]!];
+}
+
+/** getsockname(2) into `out` (a sockaddr_storage-sized buffer); returns the address length or `-errno`. */
+export function getsockname(fd: number, out: ArrayBufferView): number {
+  return native().getsockname(fd, out);
+}
+
+/** getpeername(2) into `out`; returns the address length or `-errno`. */
+export function getpeername(fd: number, out: ArrayBufferView): number {
+  return native().getpeername(fd, out);
+}
+
+/** setsockopt(2) with the option's raw bytes; returns 0 or `-errno`. */
+export function setsockopt(fd: number, level: number, name: number, value: ArrayBufferView): number {
+  return native().setsockopt(fd, level, name, value);
+}
+
+/** getsockopt(2) into `out`; returns the option's length or `-errno`. */
+export function getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number {
+  return native().getsockopt(fd, level, name, out);
+}

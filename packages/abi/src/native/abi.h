@@ -18,5 +18,6 @@ inline double Result(long r) { return r < 0 ? -static_cast<double>(errno) : stat
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
+void InitSockets(Napi::Env env, Napi::Object exports);
 
 }  // namespace uring

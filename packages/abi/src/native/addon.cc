@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   uring::InitSyscalls(env, exports);
   uring::InitMemory(env, exports);
   uring::InitPoller(env, exports);
+  uring::InitSockets(env, exports);
   return exports;
 }
 

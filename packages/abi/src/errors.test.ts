@@ -1,0 +1,43 @@
+import { openSync, renameSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { check, errnoName, uringError } from './errors.js';
+
+function thrown(fn: () => unknown): NodeJS.ErrnoException {
+  try {
+    fn();
+  } catch (error) {
+    return error as NodeJS.ErrnoException;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('uringError', () => {
+  it('is shaped exactly like the error node:fs throws for the same errno', () => {
+    const node = thrown(() => openSync('/nonexistent/uring-x', 'r'));
+    const ours = uringError(-2, 'open', { path: '/nonexistent/uring-x' });
+    expect(ours.message).toBe(node.message);
+    expect({ errno: ours.errno, code: ours.code, syscall: ours.syscall, path: ours.path }).toEqual({
+      errno: node.errno, code: node.code, syscall: node.syscall, path: node.path,
+    });
+    expect(Object.keys(ours)).toEqual(Object.keys(node));
+  });
+
+  it('includes dest like node:fs does for two-path calls', () => {
+    const node = thrown(() => renameSync('/nonexistent/a', '/nonexistent/b'));
+    const ours = uringError(-2, 'rename', { path: '/nonexistent/a', dest: '/nonexistent/b' });
+    expect(ours.message).toBe(node.message);
+    expect(ours.dest).toBe(node.dest);
+  });
+
+  it('names errnos libuv does not know, and falls back like Node for unknown ones', () => {
+    expect(errnoName(-62)[0]).toBe('ETIME');
+    expect(errnoName(-125)[0]).toBe('ECANCELED');
+    expect(errnoName(-9999)).toEqual(['UNKNOWN', 'unknown error']);
+    expect(uringError(-62, 'io_uring_enter').message).toBe('ETIME: timer expired, io_uring_enter');
+  });
+
+  it('check() passes results through and throws negative ones', () => {
+    expect(check(5, 'read')).toBe(5);
+    expect(() => check(-9, 'read')).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'read' }));
+  });
+});

@@ -1,0 +1,65 @@
+// Descriptor syscalls io_uring has no opcode for (as of 6.12) that the layers above need:
+// pipe2 (the middle of a splice), and socket names and options.
+#include "abi.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace uring {
+
+namespace {
+
+Napi::Value Num(const Napi::CallbackInfo& info, double v) { return Napi::Number::New(info.Env(), v); }
+
+// pipe(out: Int32Array(2), flags) -> 0 | -errno; the read end goes to out[0], the write end to out[1].
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  void* out;
+  size_t length;
+  if (!ViewBytes(info[0], &out, &length) || length < 2 * sizeof(int)) return Num(info, -EINVAL);
+  return Num(info, Result(pipe2(static_cast<int*>(out), info[1].ToNumber().Int32Value())));
+}
+
+// getsockname/getpeername(fd, out) -> address length | -errno; `out` receives the sockaddr.
+template <int (*Fn)(int, sockaddr*, socklen_t*)>
+Napi::Value SockName(const Napi::CallbackInfo& info) {
+  void* out;
+  size_t length;
+  if (!ViewBytes(info[1], &out, &length)) return Num(info, -EINVAL);
+  socklen_t len = static_cast<socklen_t>(length);
+  long r = Fn(info[0].ToNumber().Int32Value(), static_cast<sockaddr*>(out), &len);
+  return Num(info, r < 0 ? Result(r) : static_cast<double>(len));
+}
+
+// setsockopt(fd, level, name, value) -> 0 | -errno.
+Napi::Value SetSockOpt(const Napi::CallbackInfo& info) {
+  void* value;
+  size_t length;
+  if (!ViewBytes(info[3], &value, &length)) return Num(info, -EINVAL);
+  return Num(info, Result(setsockopt(info[0].ToNumber().Int32Value(), info[1].ToNumber().Int32Value(),
+                                     info[2].ToNumber().Int32Value(), value, static_cast<socklen_t>(length))));
+}
+
+// getsockopt(fd, level, name, out) -> option length | -errno.
+Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
+  void* out;
+  size_t length;
+  if (!ViewBytes(info[3], &out, &length)) return Num(info, -EINVAL);
+  socklen_t len = static_cast<socklen_t>(length);
+  long r = getsockopt(info[0].ToNumber().Int32Value(), info[1].ToNumber().Int32Value(),
+                      info[2].ToNumber().Int32Value(), out, &len);
+  return Num(info, r < 0 ? Result(r) : static_cast<double>(len));
+}
+
+}  // namespace
+
+void InitSockets(Napi::Env env, Napi::Object exports) {
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
+  exports.Set("getsockname", Napi::Function::New(env, SockName<getsockname>, "getsockname"));
+  exports.Set("getpeername", Napi::Function::New(env, SockName<getpeername>, "getpeername"));
+  exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
+  exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
+}
+
+}  // namespace uring
