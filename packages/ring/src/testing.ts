@@ -1,0 +1,80 @@
+/**
+ * Test helpers for code that drives a real ring: the ring configurations every core suite runs
+ * under, a skip reason when the kernel lacks one, and reaping that yields to the event loop
+ * (so peers in the same process, like a node:net client, make progress) and gives up after a
+ * deadline instead of blocking in the kernel forever.
+ */
+import { SetupFlag, support } from '@uring/abi';
+import { CqeBatch } from './cqe.js';
+import { IoUring, type IoUringOptions } from './io-uring.js';
+
+export interface RingConfig {
+  name: string;
+  options: IoUringOptions;
+}
+
+/** Default, COOP_TASKRUN (5.19) and SINGLE_ISSUER+DEFER_TASKRUN (6.1): the configurations liburing's tests cover. */
+export const ringConfigs: RingConfig[] = [
+  { name: 'default', options: {} },
+  { name: 'COOP_TASKRUN', options: { flags: SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG } },
+  { name: 'SINGLE_ISSUER+DEFER_TASKRUN', options: { flags: SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN } },
+];
+
+/** Why a ring with `options` cannot be made here, or undefined when it can. */
+export function unavailable(options: IoUringOptions = {}): string | undefined {
+  const report = support();
+  if (!report.supported) return report.message;
+  try {
+    IoUring.init(2, options).close();
+    return undefined;
+  } catch (error) {
+    return `this kernel refuses the ring flags (${(error as Error).message})`;
+  }
+}
+
+/** A suite title that carries its skip reason. */
+export function titled(name: string, reason: string | undefined): string {
+  return reason === undefined ? name : `${name} — skipped: ${reason}`;
+}
+
+export interface Completion {
+  userData: number;
+  /** The two halves of user_data, exact whatever their size. */
+  lo: number;
+  hi: number;
+  res: number;
+  flags: number;
+}
+
+/**
+ * Submits what is queued and collects `n` CQEs, yielding to the event loop between tries.
+ * Throws when they have not all arrived within `ms`.
+ */
+export async function reap(ring: IoUring, n: number, ms = 5000): Promise<Completion[]> {
+  const batch = new CqeBatch(64);
+  const out: Completion[] = [];
+  const deadline = Date.now() + ms;
+  ring.submit();
+  for (;;) {
+    const count = ring.copyCqes(batch);
+    for (let k = 0; k < count; k++) out.push({ ...batch.get(k), lo: batch.userDataLo(k), hi: batch.userDataHi(k) });
+    if (out.length >= n) return out;
+    if (Date.now() > deadline) throw new Error(`reaped ${out.length} of ${n} CQEs within ${ms} ms: ${JSON.stringify(out)}`);
+    ring.submitAndWaitTimeout(1, 2);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Queues one SQE prepared by `prep` with user_data `userData`, submits, and returns its CQE. */
+export async function runOne(ring: IoUring, prep: (i: number) => void, userData = 1): Promise<Completion> {
+  const i = ring.getSqe();
+  prep(i);
+  ring.sqes.setUserData(i, userData);
+  const [cqe] = await reap(ring, 1);
+  return cqe!;
+}
+
+/** CQEs by user_data, for tests that must not assume completion order. */
+export function byUserData(cqes: Completion[]): Map<number, Completion> {
+  return new Map(cqes.map((c) => [c.userData, c]));
+}
