@@ -26,7 +26,7 @@ describe('uringError', () => {
     const node = thrown(() => renameSync('/nonexistent/a', '/nonexistent/b'));
     const ours = uringError(-2, 'rename', { path: '/nonexistent/a', dest: '/nonexistent/b' });
     expect(ours.message).toBe(node.message);
-    expect(ours.dest).toBe(node.dest);
+    expect(ours.dest).toBe((node as NodeJS.ErrnoException & { dest?: string }).dest);
   });
 
   it('names errnos libuv does not know, and falls back like Node for unknown ones', () => {

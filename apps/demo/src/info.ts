@@ -1,0 +1,35 @@
+import { support } from '@uring/abi';
+import { IoUring } from '@uring/ring';
+
+export interface Info {
+  kernel: string;
+  node: string;
+  supported: boolean;
+  reason?: string;
+  message: string;
+  ops?: string[];
+}
+
+/** What `uring-demo info` reports: the kernel, whether io_uring is usable and why not, probed ops. */
+export function info(): Info {
+  const report = support();
+  const base = { kernel: report.kernel, node: process.version, supported: report.supported, reason: report.reason, message: report.message };
+  if (!report.supported) return base;
+  const ring = IoUring.init(2);
+  try {
+    return { ...base, ops: ring.probe().supportedOps() };
+  } finally {
+    ring.close();
+  }
+}
+
+export function formatInfo(i: Info): string {
+  const lines = [
+    `kernel     Linux ${i.kernel}`,
+    `node       ${i.node}`,
+    `io_uring   ${i.supported ? 'available' : `unavailable (${i.reason})`}`,
+    `           ${i.message}`,
+  ];
+  if (i.ops) lines.push(`ops        ${i.ops.length} supported: ${i.ops.join(' ')}`);
+  return lines.join('\n');
+}

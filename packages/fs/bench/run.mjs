@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// This package has no benchmarks yet; see packages/ring/bench for the ring-level figures.
+console.log('@uring/fs: no benchmarks yet');
