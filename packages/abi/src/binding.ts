@@ -34,11 +34,15 @@ export interface NativePoller {
 /** Where the addon may be, relative to this module (src/ in tests, dist/ when built). */
 const candidates = ['../build/Release/uring_abi.node', '../build/Debug/uring_abi.node'];
 
-function load(): NativeBinding {
+/**
+ * Loads the addon from the first of `candidates` (paths relative to this module) that loads, or
+ * throws one Error that says what was tried and what to do.
+ */
+export function loadBinding(paths: readonly string[] = candidates): NativeBinding {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   let lastError: unknown;
-  for (const candidate of candidates) {
+  for (const candidate of paths) {
     const file = fileURLToPath(new URL(candidate, import.meta.url));
     tried.push(file);
     if (!existsSync(file)) continue;
@@ -62,5 +66,5 @@ let binding: NativeBinding | undefined;
 
 /** The native addon, loaded on first use. Throws one actionable Error when it cannot be loaded. */
 export function native(): NativeBinding {
-  return (binding ??= load());
+  return (binding ??= loadBinding());
 }

@@ -58,3 +58,20 @@ export function check(result: number, syscall: string, context?: ErrorContext): 
   if (result < 0) throw uringError(result, syscall, context);
   return result;
 }
+
+/** Node's `ERR_OUT_OF_RANGE` RangeError, as lib/internal/errors.js words it. */
+export function outOfRange(name: string, range: string, received: unknown): RangeError & { code: string } {
+  const error = new RangeError(
+    `The value of "${name}" is out of range. It must be ${range}. Received ${String(received)}`,
+  ) as RangeError & { code: string };
+  error.code = 'ERR_OUT_OF_RANGE';
+  return error;
+}
+
+/** Node's `ERR_INVALID_ARG_TYPE` TypeError. */
+export function invalidArgType(name: string, expected: string, received: unknown): TypeError & { code: string } {
+  const what = received === null ? 'null' : received === undefined ? 'undefined' : `type ${typeof received}`;
+  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ${what}`) as TypeError & { code: string };
+  error.code = 'ERR_INVALID_ARG_TYPE';
+  return error;
+}

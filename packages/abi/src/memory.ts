@@ -1,15 +1,5 @@
 import { native } from './binding.js';
-import { check } from './errors.js';
-
-function invalidArgType(name: string, value: unknown): TypeError {
-  const error = new TypeError(
-    `The "${name}" argument must be an instance of ArrayBuffer or ArrayBufferView. Received ${
-      value === null ? 'null' : typeof value
-    }`,
-  ) as TypeError & { code: string };
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
-}
+import { check, invalidArgType, outOfRange } from './errors.js';
 
 /**
  * The address of the first byte of `view` (its byteOffset included), for SQE `addr` fields.
@@ -18,7 +8,7 @@ function invalidArgType(name: string, value: unknown): TypeError {
  */
 export function addressOf(view: ArrayBufferView | ArrayBuffer): number {
   const address = native().addressOf(view);
-  if (address < 0) throw invalidArgType('view', view);
+  if (address < 0) throw invalidArgType('view', 'an instance of ArrayBuffer or ArrayBufferView', view);
   return address;
 }
 
@@ -28,11 +18,7 @@ export function addressOf(view: ArrayBufferView | ArrayBuffer): number {
  * copies into a page-aligned buffer several times faster than into one 16 bytes past a page.
  */
 export function allocAligned(length: number): ArrayBuffer {
-  if (!Number.isSafeInteger(length) || length <= 0) {
-    const error = new RangeError(`The value of "length" is out of range. It must be a positive integer. Received ${length}`);
-    (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
-    throw error;
-  }
+  if (!Number.isSafeInteger(length) || length <= 0) throw outOfRange('length', 'a positive integer', length);
   const result = native().allocAligned(length);
   if (typeof result === 'number') check(result, 'mmap');
   return result as ArrayBuffer;

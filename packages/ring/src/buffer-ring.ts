@@ -1,11 +1,5 @@
-import { RegisterOp, allocAligned, layout, setU64, addressOf } from '@uring/abi';
+import { RegisterOp, addressOf, allocAligned, layout, outOfRange, setU64 } from '@uring/abi';
 import type { IoUring } from './io-uring.js';
-
-function outOfRange(name: string, value: number, what: string): RangeError {
-  const error = new RangeError(`The value of "${name}" is out of range. It must be ${what}. Received ${value}`);
-  (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
-  return error;
-}
 
 /**
  * A provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19), liburing's `io_uring_buf_ring`:
@@ -41,8 +35,8 @@ export class BufferRing {
    */
   static setup(ring: IoUring, entries: number, bgid: number, flags = 0): BufferRing {
     if (!Number.isInteger(entries) || entries < 1 || entries > 32768 || (entries & (entries - 1)) !== 0)
-      throw outOfRange('entries', entries, 'a power of two from 1 to 32768');
-    if (!Number.isInteger(bgid) || bgid < 0 || bgid > 0xffff) throw outOfRange('bgid', bgid, '>= 0 && <= 65535');
+      throw outOfRange('entries', 'a power of two from 1 to 32768', entries);
+    if (!Number.isInteger(bgid) || bgid < 0 || bgid > 0xffff) throw outOfRange('bgid', '>= 0 && <= 65535', bgid);
     const memory = allocAligned(Math.max(entries * layout.Buf.size, 4096));
     const reg = new Uint8Array(layout.BufReg.size);
     const view = new DataView(reg.buffer);

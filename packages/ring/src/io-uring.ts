@@ -11,6 +11,7 @@ import {
   enter as rawEnter,
   iovecs,
   layout,
+  outOfRange,
   register as rawRegister,
   setU64,
   setup,
@@ -26,12 +27,6 @@ import type { Sqes } from './sqe.js';
 import { SubmissionQueue } from './submission-queue.js';
 
 export type IoUringOptions = SetupParams;
-
-function invalid(name: string, value: unknown, what: string): RangeError {
-  const error = new RangeError(`The value of "${name}" is out of range. It must be ${what}. Received ${String(value)}`);
-  (error as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
-  return error;
-}
 
 /**
  * An io_uring instance driven from TypeScript, modeled on Zig's std `IoUring`
@@ -83,7 +78,7 @@ export class IoUring {
    * `syscall: 'io_uring_setup'` when the kernel refuses (see `support()` for why it might).
    */
   static init(entries: number, options: IoUringOptions = {}): IoUring {
-    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) throw invalid('entries', entries, '>= 1 && <= 32768');
+    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) throw outOfRange('entries', '>= 1 && <= 32768', entries);
     return new IoUring(entries, options);
   }
 

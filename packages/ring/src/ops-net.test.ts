@@ -209,6 +209,41 @@ describe.each(ringConfigs)('socket operations ($name)', ({ name, options }) => {
       closeFd(fd);
     });
 
+    it.skipIf(!bindListen)(titled('creates sockets and accepts connections into direct descriptors', noBind), async () => {
+      const { fd, address } = await listener({ family: 'IPv4', address: '127.0.0.1', port: 0 });
+      const port = (address as { port: number }).port;
+      ring.registerFilesSparse(8);
+      expect((await runOne(ring, (i) => sqes().prepSocketDirect(i, Linux.AF_INET, Linux.SOCK_STREAM, 0, 0))).res).toBe(0);
+      const a = connect(port, '127.0.0.1');
+      expect((await runOne(ring, (i) => sqes().prepAcceptDirect(i, fd, 0, 0, 0, 1))).res).toBe(0);
+      const i = ring.getSqe();
+      sqes().prepMultishotAcceptDirect(i, fd, 0, 0);
+      sqes().setUserData(i, 80);
+      ring.submit();
+      const b = connect(port, '127.0.0.1');
+      const [slot] = await reap(ring, 1);
+      expect(slot!.res).toBeGreaterThanOrEqual(2); // the kernel picked a free slot (0 and 1 are taken)
+      expect(slot!.flags & CqeFlag.MORE).toBeTruthy();
+      // The accepted direct descriptor works: receive what the client sent through it.
+      b.write('direct');
+      const buf = Buffer.alloc(16);
+      const got = await runOne(ring, (j) => {
+        sqes().prepRecv(j, slot!.res, addressOf(buf), 16);
+        sqes().fixedFile(j);
+      });
+      expect(buf.subarray(0, got.res).toString()).toBe('direct');
+      const j = ring.getSqe();
+      sqes().prepCancel(j, 80);
+      sqes().setUserData(j, 81);
+      const done = byUserData(await reap(ring, 2));
+      expect(done.get(81)!.res).toBe(0);
+      expect(done.get(80)!.flags & CqeFlag.MORE).toBe(0); // the multishot's final CQE
+      ring.unregisterFiles();
+      a.destroy();
+      b.destroy();
+      closeFd(fd);
+    });
+
     it.skipIf(!bindListen)(titled('sendmsg/recvmsg with iovecs, and send_zc with its notification', noBind), async () => {
       const { fd, address } = await listener({ family: 'IPv4', address: '127.0.0.1', port: 0 });
       const client = connect((address as { port: number }).port, '127.0.0.1');

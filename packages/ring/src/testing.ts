@@ -65,13 +65,17 @@ export async function reap(ring: IoUring, n: number, ms = 5000): Promise<Complet
   }
 }
 
-/** Queues one SQE prepared by `prep` with user_data `userData`, submits, and returns its CQE. */
+/**
+ * Queues one SQE prepared by `prep` with user_data `userData`, submits, and returns its CQE.
+ * Any other CQE reaped meanwhile is an error: a test must account for every completion.
+ */
 export async function runOne(ring: IoUring, prep: (i: number) => void, userData = 1): Promise<Completion> {
   const i = ring.getSqe();
   prep(i);
   ring.sqes.setUserData(i, userData);
-  const [cqe] = await reap(ring, 1);
-  return cqe!;
+  const cqes = await reap(ring, 1);
+  if (cqes.length !== 1 || cqes[0]!.userData !== userData) throw new Error(`expected one CQE for ${userData}, reaped ${JSON.stringify(cqes)}`);
+  return cqes[0]!;
 }
 
 /** CQEs by user_data, for tests that must not assume completion order. */
