@@ -51,3 +51,18 @@ export function setsockopt(fd: number, level: number, name: number, value: Array
 export function getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number {
   return native().getsockopt(fd, level, name, out);
 }
+
+/**
+ * Arms a hook that, when this Node environment is torn down (process exit, worker termination),
+ * cancels every request on ring `fd` synchronously (IORING_REGISTER_SYNC_CANCEL, 6.0) and closes
+ * it, so the kernel cannot write into buffers V8 frees. Undo with `forgetOnTeardown` before
+ * closing the ring yourself. Returns 0, or -EEXIST when already armed.
+ */
+export function closeOnTeardown(fd: number): number {
+  return native().closeOnTeardown(fd);
+}
+
+/** Disarms `closeOnTeardown(fd)`. Returns 0, or -ENOENT when it was not armed. */
+export function forgetOnTeardown(fd: number): number {
+  return native().forgetOnTeardown(fd);
+}

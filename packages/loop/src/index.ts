@@ -1,2 +1,10 @@
-/** @uring/loop — filled by its own issue; see the root README for the plan. */
-export {};
+/**
+ * @uring/loop — io_uring operations as promises inside Node's event loop: one kernel entry per
+ * tick, completions through an eventfd, timeouts, AbortSignal, backpressure, multishot, the
+ * identity guard, metrics.
+ */
+export { Loop, type LoopOptions, type OpOptions, type SubmitOptions, type MultishotOptions, type CloseOptions, type Prep } from './loop.js';
+export { getLoop } from './current.js';
+export { Multishot, type MultishotCqe } from './multishot.js';
+export { Metrics } from './metrics.js';
+export { AbortError, LoopClosedError, CredentialsChangedError, UringUnavailableError } from './errors.js';

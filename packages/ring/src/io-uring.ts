@@ -129,7 +129,7 @@ export class IoUring {
     const submitted = this.sq.flush();
     let flags = 0;
     if (this.#sqNeedsEnter(submitted) || waitNr > 0) {
-      if (waitNr > 0 || this.flags & SetupFlag.IOPOLL || this.#cqNeedsFlush()) flags |= EnterFlag.GETEVENTS;
+      if (waitNr > 0 || this.flags & SetupFlag.IOPOLL || this.cqNeedsFlush()) flags |= EnterFlag.GETEVENTS;
       if (this.flags & SetupFlag.SQPOLL) flags |= this.sq.flags() & SqRingFlag.NEED_WAKEUP ? EnterFlag.SQ_WAKEUP : 0;
       return this.enter(submitted, waitNr, flags);
     }
@@ -168,7 +168,7 @@ export class IoUring {
   copyCqes(out: CqeBatch, waitNr = 0): number {
     const count = this.cq.copy(out);
     if (count > 0) return count;
-    if (this.#cqNeedsFlush() || waitNr > 0 || this.flags & SetupFlag.DEFER_TASKRUN) {
+    if (this.cqNeedsFlush() || waitNr > 0 || this.flags & SetupFlag.DEFER_TASKRUN) {
       this.enter(0, waitNr, EnterFlag.GETEVENTS);
       return this.cq.copy(out);
     }
@@ -191,12 +191,17 @@ export class IoUring {
     return (this.sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0;
   }
 
-  #cqNeedsFlush(): boolean {
+  /**
+   * liburing's `cq_ring_needs_flush`: the kernel holds completions back — overflowed CQEs
+   * (IORING_SQ_CQ_OVERFLOW) or task work to run (IORING_SQ_TASKRUN, with TASKRUN_FLAG) — and an
+   * enter with GETEVENTS will post them.
+   */
+  cqNeedsFlush(): boolean {
     return (this.sq.flags() & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
   }
 
   #sqNeedsEnter(submitted: number): boolean {
-    if (!(this.flags & SetupFlag.SQPOLL)) return submitted > 0 || this.#cqNeedsFlush();
+    if (!(this.flags & SetupFlag.SQPOLL)) return submitted > 0 || this.cqNeedsFlush();
     return (this.sq.flags() & SqRingFlag.NEED_WAKEUP) !== 0;
   }
 

@@ -64,6 +64,18 @@ export class SubmissionQueue {
     return (tail - Atomics.load(this.#ring, this.#head)) >>> 0;
   }
 
+  /**
+   * Withdraws the SQEs handed out since the last flush: the kernel never saw them (the tail was
+   * not published). Returns their indices, oldest first, so the caller can fail what they were for.
+   */
+  discardUnflushed(): number[] {
+    const published = Atomics.load(this.#ring, this.#tail);
+    const indices: number[] = [];
+    for (let t = published; t !== this.sqeTail; t = (t + 1) >>> 0) indices.push(t & this.mask);
+    this.sqeTail = published;
+    return indices;
+  }
+
   /** SQEs handed out and not yet consumed by the kernel (`io_uring_sq_ready`). */
   ready(): number {
     return (this.sqeTail - Atomics.load(this.#ring, this.#head)) >>> 0;

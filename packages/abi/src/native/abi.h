@@ -19,5 +19,6 @@ void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 void InitSockets(Napi::Env env, Napi::Object exports);
+void InitTeardown(Napi::Env env, Napi::Object exports);
 
 }  // namespace uring

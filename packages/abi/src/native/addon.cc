@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   uring::InitMemory(env, exports);
   uring::InitPoller(env, exports);
   uring::InitSockets(env, exports);
+  uring::InitTeardown(env, exports);
   return exports;
 }
 

@@ -1,0 +1,294 @@
+import { Errno, Linux, TimeoutFlag, addressOf, eventfd, pipe, timespec } from '@uring/abi';
+import { IoUring } from '@uring/ring';
+import { ringConfigs, titled, unavailable } from '@uring/ring/test';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { open as nodeOpen } from 'node:fs/promises';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getLoop } from './current.js';
+import { AbortError, LoopClosedError } from './errors.js';
+import { Loop } from './loop.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'uring-loop-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+const [major, minor] = release().split('.').map(Number) as [number, number];
+const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
+
+describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
+  const skip = unavailable(options);
+  const make = (extra: ConstructorParameters<typeof Loop>[0] = {}) => new Loop({ flags: options.flags, ...extra });
+
+  describe.skipIf(skip !== undefined)(titled(name, skip), () => {
+    it('submits everything started in one tick with one io_uring_enter', async () => {
+      const loop = make();
+      const before = loop.metrics.enters;
+      const results = await Promise.all(Array.from({ length: 100 }, () => loop.nop()));
+      expect(results).toEqual(Array(100).fill(0));
+      expect(loop.metrics.enters - before).toBe(1);
+      await loop.close();
+    });
+
+    it('reads, writes, syncs, opens, stats and closes files', async () => {
+      const loop = make();
+      const path = join(dir, `${name}-rw`);
+      writeFileSync(path, 'hello uring');
+      const fd = await loop.open(path, Linux.O_RDWR);
+      const read = await loop.read(fd, Buffer.alloc(5), 0, 5, 6);
+      expect(read.bytesRead).toBe(5);
+      expect(read.buffer.toString()).toBe('uring');
+      const written = await loop.write(fd, Buffer.from('HELLO'), 0, 5, 0);
+      expect(written.bytesWritten).toBe(5);
+      expect(await loop.fsync(fd)).toBe(0);
+      expect(await loop.fsync(fd, { datasync: true })).toBe(0);
+      const a = Buffer.alloc(3);
+      const b = Buffer.alloc(8);
+      expect(await loop.readv(fd, [a, b], 0)).toBe(11);
+      expect(Buffer.concat([a, b]).toString()).toBe('HELLO uring');
+      expect(await loop.writev(fd, [Buffer.from('!'), Buffer.from('?')], 11)).toBe(2);
+      const stx = await loop.statx(path);
+      expect(stx.readBigUInt64LE(40)).toBe(13n);
+      expect(await loop.closeFd(fd)).toBe(0);
+      expect(readFileSync(path, 'utf8')).toBe('HELLO uring!?');
+      await loop.close();
+    });
+
+    it('rejects like node:fs, with the caller on the stack', async () => {
+      const loop = make();
+      const missing = join(dir, 'missing');
+      const node = await nodeOpen(missing).catch((e: NodeJS.ErrnoException) => e);
+      async function callerFrameMarker() {
+        return await loop.open(missing, Linux.O_RDONLY);
+      }
+      const ours = await callerFrameMarker().catch((e: NodeJS.ErrnoException) => e);
+      expect(ours).toBeInstanceOf(Error);
+      expect((ours as Error).message).toBe((node as Error).message);
+      expect(ours).toMatchObject({ code: 'ENOENT', errno: -2, syscall: 'open', path: missing });
+      expect((ours as Error).stack).toContain('callerFrameMarker');
+      await expect(loop.read(-1, Buffer.alloc(1))).rejects.toMatchObject({ code: 'EBADF', syscall: 'read' });
+      await expect(loop.read(0, 'nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      await loop.close();
+    });
+
+    it('completes 100,000 mixed operations with a cap of 64: none lost, none twice', async () => {
+      const loop = make({ maxInFlight: 64 });
+      const path = join(dir, `${name}-mixed`);
+      writeFileSync(path, Buffer.alloc(65536, 7));
+      const fd = openSync(path, 'r+');
+      const total = 100_000;
+      const settled = new Uint8Array(total);
+      const work: Promise<void>[] = [];
+      for (let k = 0; k < total; k++) {
+        const kind = k % 4;
+        const p: Promise<unknown> =
+          kind === 0 ? loop.nop()
+          : kind === 1 ? loop.read(fd, Buffer.alloc(16), 0, 16, (k * 16) % 65536)
+          : kind === 2 ? loop.write(fd, Buffer.from([k & 0xff]), 0, 1, 65536 + (k % 1024))
+          : loop.sleep(0);
+        work.push(p.then(() => void settled[k]++));
+      }
+      expect(loop.metrics.backlog).toBeGreaterThan(0);
+      await Promise.all(work);
+      expect(settled.every((v) => v === 1)).toBe(true);
+      expect(loop.metrics.maxInFlight).toBeLessThanOrEqual(64);
+      expect(loop.metrics.completed).toBe(total);
+      expect(loop.metrics.inFlight).toBe(0);
+      expect(loop.metrics.backlog).toBe(0);
+      closeSync(fd);
+      await loop.close();
+    });
+
+    it('times out an operation through a linked timeout with ETIMEDOUT, per op and by default', async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      await expect(loop.read(r, Buffer.alloc(8), 0, 8, -1, { timeout: 20 })).rejects.toMatchObject({
+        code: 'ETIMEDOUT',
+        syscall: 'read',
+      });
+      const withDefault = make({ timeout: 20 });
+      await expect(withDefault.read(r, Buffer.alloc(8))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+      writeSync(w, 'x');
+      expect((await withDefault.read(r, Buffer.alloc(8))).bytesRead).toBe(1);
+      expect(loop.metrics.inFlight + withDefault.metrics.inFlight).toBe(0);
+      closeSync(r);
+      closeSync(w);
+      await Promise.all([loop.close(), withDefault.close()]);
+    });
+
+    it('sleeps in the kernel', async () => {
+      const loop = make();
+      const start = performance.now();
+      await loop.sleep(30);
+      expect(performance.now() - start).toBeGreaterThanOrEqual(25);
+      await expect(loop.sleep(-1)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      await loop.close();
+    });
+
+    it('aborts: rejects with AbortError at once, keeps the slot until the CQE, never submits when already aborted', async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      const controller = new AbortController();
+      const pending = loop.read(r, Buffer.alloc(8), 0, 8, -1, { signal: controller.signal });
+      await tick();
+      expect(loop.metrics.inFlight).toBe(1);
+      controller.abort(new Error('stop'));
+      const error = await pending.catch((e) => e);
+      expect(error).toBeInstanceOf(AbortError);
+      expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+      expect(error.cause).toEqual(new Error('stop'));
+      await until(() => loop.metrics.inFlight === 0);
+      const submitted = loop.metrics.submitted;
+      await expect(loop.nop({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      expect(loop.metrics.submitted).toBe(submitted);
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+    });
+
+    it('settles every operation exactly once when aborts and timeouts race completions', async () => {
+      const loop = make({ maxInFlight: 32 });
+      const outcomes: string[] = [];
+      const work: Promise<void>[] = [];
+      for (let k = 0; k < 2000; k++) {
+        const controller = new AbortController();
+        const op = k % 3 === 0 ? loop.sleep(k % 5) : k % 3 === 1 ? loop.nop({ signal: controller.signal, timeout: 1 }) : loop.sleep(1, { signal: controller.signal });
+        work.push(op.then(() => void outcomes.push('ok'), (e) => void outcomes.push(e.code)));
+        if (k % 2) queueMicrotask(() => controller.abort());
+        else setImmediate(() => controller.abort());
+      }
+      await Promise.all(work);
+      expect(outcomes).toHaveLength(2000);
+      expect(new Set(outcomes)).toEqual(new Set(outcomes.filter((c) => ['ok', 'ABORT_ERR', 'ETIMEDOUT'].includes(c))));
+      await until(() => loop.metrics.inFlight === 0);
+      expect(loop.metrics.backlog).toBe(0);
+      await loop.close();
+    });
+
+    it('ignores a CQE whose generation is stale', async () => {
+      const loop = make();
+      await loop.nop(); // slot 0 has been used (generation 1) and is free again
+      const other = IoUring.init(2);
+      const i = other.getSqe();
+      other.sqes.prepMsgRing(i, loop.ring.fd, 0, 0, 999); // user_data: slot 0, generation 999
+      other.submitAndWait(1);
+      await until(() => loop.metrics.staleCqes === 1);
+      expect(await loop.nop()).toBe(0);
+      other.close();
+      await loop.close();
+    });
+
+    it('backlog liveness: an op waiting on a queued one is freed by its timeout', async () => {
+      const loop = make({ maxInFlight: 1 });
+      const [r, w] = pipe();
+      const read = loop.read(r, Buffer.alloc(4), 0, 4, -1, { timeout: 50 });
+      const write = loop.write(w, Buffer.from('data'));
+      await tick();
+      expect(loop.metrics.backlog).toBe(1);
+      await expect(read).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+      expect((await write).bytesWritten).toBe(4);
+      expect((await loop.read(r, Buffer.alloc(4))).buffer.toString()).toBe('data');
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+    });
+
+    it('delivers multishot poll CQEs to a handler and to an async iterator, and cancels', async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      const seen: number[] = [];
+      const handle = loop.multishot((sqes, i) => sqes.prepPollMultishot(i, r, Linux.POLLIN), {
+        syscall: 'poll',
+        onCqe: (res) => seen.push(res),
+      });
+      writeSync(w, 'a');
+      await until(() => seen.length >= 1);
+      expect(seen[0]! & Linux.POLLIN).toBeTruthy();
+      handle.cancel();
+      await handle.done;
+      expect(handle.ended).toBe(true);
+
+      const efd = eventfd(0, Linux.EFD_NONBLOCK);
+      const iterated = loop.multishot((sqes, i) => sqes.prepPollMultishot(i, efd, Linux.POLLIN), { syscall: 'poll' });
+      let count = 0;
+      const signal = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
+      writeSync(efd, signal);
+      for await (const cqe of iterated) {
+        expect(cqe.res & Linux.POLLIN).toBeTruthy();
+        readSync(efd, Buffer.alloc(8)); // drained, so the next write is a new edge
+        if (++count === 3) break; // return() cancels
+        writeSync(efd, signal);
+      }
+      await iterated.done;
+      expect(count).toBe(3);
+      expect(loop.metrics.inFlight).toBe(0);
+      for (const fd of [r, w, efd]) closeSync(fd);
+      await loop.close();
+    });
+
+    it.skipIf(!hasMultishotTimeout)(titled('re-arms a multishot the kernel ended', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+      const loop = make();
+      const ts = timespec(2);
+      let fired = 0;
+      const handle = loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), 2, TimeoutFlag.MULTISHOT), {
+        syscall: 'timeout',
+        keep: ts,
+        onCqe: (res) => {
+          expect(res).toBe(-Errno.ETIME);
+          if (++fired === 7) handle.cancel();
+        },
+        rearm: (res) => res === -Errno.ETIME, // each arm fires twice, then the kernel ends it
+      });
+      await handle.done;
+      expect(fired).toBeGreaterThanOrEqual(7);
+      expect(loop.metrics.rearms).toBeGreaterThanOrEqual(3);
+      await loop.close();
+    });
+
+    it('close() drains, rejects new work, cancels what outlives the timeout, and releases the ring', async () => {
+      const loop = make();
+      const slow = loop.sleep(30);
+      const closing = loop.close({ timeout: 5000 });
+      await expect(loop.nop()).rejects.toBeInstanceOf(LoopClosedError);
+      await slow;
+      await closing;
+      expect(loop.ring.closed).toBe(true);
+
+      const blocked = make();
+      const [r, w] = pipe();
+      const read = blocked.read(r, Buffer.alloc(1));
+      await tick();
+      await blocked.close({ timeout: 20 });
+      await expect(read).rejects.toMatchObject({ code: 'ECANCELED', syscall: 'read' });
+      expect(blocked.metrics.inFlight).toBe(0);
+      expect(await blocked.close()).toBeUndefined(); // idempotent
+      closeSync(r);
+      closeSync(w);
+    });
+  });
+});
+
+describe('getLoop', () => {
+  const skip = unavailable();
+  it.skipIf(skip !== undefined)(titled('returns one loop per thread, and a new one after close', skip), async () => {
+    const loop = getLoop();
+    expect(getLoop()).toBe(loop);
+    await loop.close();
+    const next = getLoop();
+    expect(next).not.toBe(loop);
+    expect(await next.nop()).toBe(0);
+    await next.close();
+  });
+
+  it('validates its options', () => {
+    expect(() => new Loop({ maxInFlight: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new Loop({ timeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});

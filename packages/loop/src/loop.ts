@@ -1,0 +1,782 @@
+import {
+  CancelFlag,
+  CqeFlag,
+  EnterFlag,
+  Errno,
+  FSYNC_DATASYNC,
+  Linux,
+  SetupFlag,
+  addressOf,
+  close as closeFd,
+  closeOnTeardown,
+  cString,
+  eventfd,
+  EventfdPoller,
+  forgetOnTeardown,
+  invalidArgType,
+  iovecs,
+  layout,
+  outOfRange,
+  support,
+  timespec,
+  uringError,
+  type ErrorContext,
+} from '@uring/abi';
+import { CqeBatch, IoUring, type Sqes } from '@uring/ring';
+import { AbortError, CredentialsChangedError, LoopClosedError, UringUnavailableError } from './errors.js';
+import { Credentials } from './identity.js';
+import { Metrics } from './metrics.js';
+import { Multishot } from './multishot.js';
+import { Slots } from './slots.js';
+
+/** Writes one SQE (at index `i`) for an operation. The loop sets its user_data afterwards. */
+export type Prep = (sqes: Sqes, i: number) => void;
+
+export interface OpOptions {
+  /** Aborting cancels the operation (ASYNC_CANCEL) and rejects it with an AbortError at once. */
+  signal?: AbortSignal;
+  /** Milliseconds before the operation is cancelled through a linked timeout and rejects with ETIMEDOUT; 0 for none. Default: the loop's `timeout`. */
+  timeout?: number;
+  /** When true the operation does not keep the process alive (like an unref'd libuv handle). */
+  unref?: boolean;
+}
+
+export interface SubmitOptions<T> extends OpOptions {
+  /** The syscall named in errors (`'read'`, `'open'`, ...). */
+  syscall: string;
+  /** Shown in errors as Node's fs errors show them. */
+  path?: ErrorContext['path'];
+  dest?: ErrorContext['dest'];
+  /** Everything the kernel may touch: kept referenced until the operation's final CQE. */
+  keep?: unknown;
+  /** Turns a successful result into the promise's value. Default: the result itself. */
+  map?: (res: number) => T;
+  /** A -errno that means success for this operation (resolved as 0), e.g. -ETIME for a timer. */
+  success?: number;
+}
+
+export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
+  syscall: string;
+  path?: ErrorContext['path'];
+  keep?: unknown;
+  /** Called with each CQE; without it, iterate the returned handle. */
+  onCqe?: (res: number, flags: number) => void;
+  /** Whether to re-arm when the kernel ends the operation with this CQE. Default: res >= 0 or -ENOBUFS. */
+  rearm?: (res: number, flags: number) => boolean;
+}
+
+export interface LoopOptions {
+  /** SQ entries (default 256). Operations beyond it in one tick make the loop flush early. */
+  entries?: number;
+  /** CQ entries (default: twice `maxInFlight`, at least twice `entries`). */
+  cqEntries?: number;
+  /** The cap on operations in flight (default 4096); more wait in a FIFO backlog. */
+  maxInFlight?: number;
+  /** IORING_SETUP_* flags: e.g. COOP_TASKRUN|TASKRUN_FLAG or SINGLE_ISSUER|DEFER_TASKRUN. Default none. */
+  flags?: number;
+  /** Opt-in SQPOLL: a kernel thread polls the SQ, sleeping after this many idle milliseconds. */
+  sqpollIdle?: number;
+  /** Default per-operation timeout in milliseconds (0: none). */
+  timeout?: number;
+}
+
+export interface CloseOptions {
+  /** Milliseconds to let in-flight operations finish before cancelling them (default 2000). */
+  timeout?: number;
+}
+
+const enum Flag {
+  Timeout = 1,
+  Unref = 2,
+  Multishot = 4,
+  /** Rejected already (aborted); the slot waits for the kernel's CQE. */
+  Abandoned = 8,
+  /** Cancelled by the loop (close, cancel()): -ECANCELED is expected, not a timeout. */
+  Cancelling = 16,
+  Done = 32,
+}
+
+/** user_data of the loop's own SQEs (high half 0, which no generation uses). */
+const TAG_LINK_TIMEOUT = 1;
+const TAG_CANCEL = 2;
+
+interface Op {
+  prep: Prep;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+  keep: unknown;
+  map: ((res: number) => unknown) | undefined;
+  syscall: string;
+  context: ErrorContext | undefined;
+  success: number;
+  flags: number;
+  timeout: number;
+  ts: Buffer | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  slot: number;
+  generation: number;
+  multishot: Multishot | undefined;
+  rearm: ((res: number, flags: number) => boolean) | undefined;
+}
+
+const defaultRearm = (res: number) => res >= 0 || res === -Errno.ENOBUFS;
+
+/** Puts the caller's frames on a rejection's stack: captured after the await, so V8 lists the awaiting async functions. */
+async function withCallerStack<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof Error) Error.captureStackTrace(error, withCallerStack);
+    throw error;
+  }
+}
+
+const addresses = new WeakMap<ArrayBufferLike, number>();
+/** A view's address, looking its ArrayBuffer up once (backing stores do not move). */
+function addressOfView(view: ArrayBufferView): number {
+  let base = addresses.get(view.buffer);
+  if (base === undefined) {
+    base = addressOf(view.buffer as ArrayBuffer);
+    addresses.set(view.buffer, base);
+  }
+  return base + view.byteOffset;
+}
+
+function isView(value: unknown): value is ArrayBufferView {
+  return ArrayBuffer.isView(value) && !(value.buffer instanceof SharedArrayBuffer);
+}
+
+/**
+ * The scheduler that turns an io_uring into promises inside Node's event loop.
+ *
+ * - Operations started in one tick are written as SQEs at once and submitted together by one
+ *   io_uring_enter in a microtask; a full SQ is flushed early; EBUSY/EAGAIN reap first and retry.
+ * - Completions wake the loop through an eventfd registered with the ring and polled by libuv,
+ *   so an awaited operation always resumes in a later event-loop turn, as with node:fs.
+ * - Each operation holds a slot until its final CQE, and the slot holds everything the kernel may
+ *   touch (buffers, paths, iovecs, timespecs) — also after a timeout, an abort or close().
+ * - At most `maxInFlight` operations are in the kernel; the rest wait in a FIFO backlog.
+ *   Liveness caveat: an in-flight operation that waits for one still in the backlog (a read on a
+ *   pipe whose writer is queued behind it) can only be freed by its timeout: give such operations
+ *   a `timeout`, or a cap that leaves room.
+ */
+export class Loop {
+  readonly ring: IoUring;
+  readonly metrics: Metrics;
+  readonly maxInFlight: number;
+  readonly #slots: Slots<Op>;
+  readonly #batch = new CqeBatch(256);
+  readonly #efd: number;
+  readonly #poller: EventfdPoller;
+  readonly #credentials: Credentials;
+  readonly #defaultTimeout: number;
+  readonly #deferTaskrun: boolean;
+  #backlog: (Op | undefined)[] = [];
+  #backlogHead = 0;
+  #refs = 0;
+  #flushQueued = false;
+  #state: 'open' | 'closing' | 'closed' = 'open';
+  #poisoned: Error | undefined;
+  #closed: Promise<void> | undefined;
+  #closeResolve: (() => void) | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  /** Creates a loop with its own ring. Throws UringUnavailableError (with the reason from `support()`) where io_uring cannot be used. */
+  constructor(options: LoopOptions = {}) {
+    const entries = options.entries ?? 256;
+    const maxInFlight = options.maxInFlight ?? 4096;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 0x10000)
+      throw outOfRange('maxInFlight', '>= 1 && <= 65536', maxInFlight);
+    const timeout = options.timeout ?? 0;
+    if (!(timeout >= 0)) throw outOfRange('timeout', '>= 0', timeout);
+    const report = support();
+    if (!report.supported) throw new UringUnavailableError(report);
+    let flags = options.flags ?? 0;
+    if (options.sqpollIdle !== undefined) flags |= SetupFlag.SQPOLL;
+    try {
+      this.ring = IoUring.init(entries, {
+        flags,
+        cqEntries: options.cqEntries ?? Math.max(2 * maxInFlight, 2 * entries),
+        sqThreadIdle: options.sqpollIdle,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EINVAL' || code === 'ERR_OUT_OF_RANGE') throw error; // the options are wrong, not the machine
+      const reason = code === 'ENOMEM' ? 'enomem' : code === 'EPERM' ? 'eperm' : 'other';
+      throw new UringUnavailableError({ ...report, supported: false, reason, code, message: (error as Error).message }, error);
+    }
+    this.maxInFlight = maxInFlight;
+    this.#defaultTimeout = timeout;
+    this.#deferTaskrun = (this.ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
+    this.#slots = new Slots<Op>(maxInFlight);
+    this.metrics = new Metrics({ inFlight: () => this.#slots.used, backlog: () => this.#backlogLength() });
+    this.#efd = eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+    this.ring.registerEventfd(this.#efd);
+    // Ring and eventfd belong to the process: a terminated worker must not leave them behind.
+    closeOnTeardown(this.ring.fd);
+    closeOnTeardown(this.#efd);
+    this.#poller = new EventfdPoller(this.#efd, () => this.#reap()).start().unref();
+    this.#credentials = Credentials.current();
+  }
+
+  /** False once the loop is closing, closed, or refuses work after a credentials change. */
+  get usable(): boolean {
+    return this.#state === 'open';
+  }
+
+  // ---- submitting --------------------------------------------------------------------------------
+
+  /**
+   * Runs one operation: `prep` writes its SQE; the promise settles with its CQE. The generic
+   * entry point the typed methods and the layers above use.
+   */
+  submit<T = number>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
+    return withCallerStack(this.#start<T>(prep, options));
+  }
+
+  #start<T>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
+    if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const timeout = options.timeout ?? this.#defaultTimeout;
+    if (!(timeout >= 0)) return Promise.reject(outOfRange('timeout', '>= 0', timeout));
+    return new Promise<T>((resolve, reject) => {
+      const op: Op = {
+        prep,
+        resolve,
+        reject,
+        keep: options.keep,
+        map: options.map,
+        syscall: options.syscall,
+        context: options.path === undefined && options.dest === undefined ? undefined : { path: options.path, dest: options.dest },
+        success: options.success ?? 1,
+        flags: (timeout > 0 ? Flag.Timeout : 0) | (options.unref ? Flag.Unref : 0),
+        timeout,
+        ts: undefined,
+        signal,
+        onAbort: undefined,
+        slot: -1,
+        generation: 0,
+        multishot: undefined,
+        rearm: undefined,
+      };
+      this.#enqueue(op);
+    });
+  }
+
+  /**
+   * Starts a multishot operation: one SQE, many CQEs, each handed to `options.onCqe` or queued for
+   * iteration. Re-armed when the kernel ends it (no IORING_CQE_F_MORE) and `rearm` agrees.
+   */
+  multishot(prep: Prep, options: MultishotOptions): Multishot {
+    let op: Op | undefined;
+    const handle = new Multishot(
+      {
+        cancel: () => op && this.#cancel(op),
+        ref: () => {
+          if (op && op.flags & Flag.Unref && !(op.flags & Flag.Done)) {
+            op.flags &= ~Flag.Unref;
+            this.#ref();
+          }
+        },
+        unref: () => {
+          if (op && !(op.flags & (Flag.Unref | Flag.Done))) {
+            op.flags |= Flag.Unref;
+            this.#unref();
+          }
+        },
+      },
+      options.onCqe,
+    );
+    if (this.#state !== 'open') {
+      handle.end(this.#poisoned ?? new LoopClosedError());
+      return handle;
+    }
+    if (options.signal?.aborted) {
+      handle.end(new AbortError(undefined, { cause: options.signal.reason }));
+      return handle;
+    }
+    op = {
+      prep,
+      resolve: () => {},
+      reject: () => {},
+      keep: options.keep,
+      map: undefined,
+      syscall: options.syscall,
+      context: options.path === undefined ? undefined : { path: options.path },
+      success: 1,
+      flags: Flag.Multishot | (options.unref ? Flag.Unref : 0),
+      timeout: 0,
+      ts: undefined,
+      signal: options.signal,
+      onAbort: undefined,
+      slot: -1,
+      generation: 0,
+      multishot: handle,
+      rearm: options.rearm ?? defaultRearm,
+    };
+    this.#enqueue(op);
+    return handle;
+  }
+
+  #enqueue(op: Op): void {
+    if (!(op.flags & Flag.Unref)) this.#ref();
+    if (op.signal) {
+      op.onAbort = () => this.#abort(op);
+      op.signal.addEventListener('abort', op.onAbort, { once: true });
+    }
+    if (this.#backlogLength() > 0 || !this.#place(op)) this.#backlog.push(op);
+  }
+
+  /** Gives `op` a slot and writes its SQE(s); false when every slot is taken. */
+  #place(op: Op): boolean {
+    const slot = this.#slots.acquire(op);
+    if (slot < 0) return false;
+    op.slot = slot;
+    op.generation = this.#slots.generation[slot]!;
+    if (this.#slots.used > this.metrics.maxInFlight) this.metrics.maxInFlight = this.#slots.used;
+    this.#issue(op);
+    return true;
+  }
+
+  /** Writes `op`'s SQE, and its linked timeout, and schedules the flush. */
+  #issue(op: Op): void {
+    const linked = (op.flags & Flag.Timeout) !== 0;
+    this.#reserve(linked ? 2 : 1);
+    const ring = this.ring;
+    const sqes = ring.sqes;
+    const i = ring.getSqe();
+    op.prep(sqes, i);
+    sqes.setUserData(i, op.slot, op.generation);
+    if (linked) {
+      sqes.link(i);
+      const t = ring.getSqe();
+      op.ts ??= timespec(op.timeout); // read by the kernel when the chain is prepped; kept with the op
+      sqes.prepLinkTimeout(t, addressOf(op.ts));
+      sqes.setUserData(t, TAG_LINK_TIMEOUT, 0);
+    }
+    this.metrics.submitted++;
+    this.#scheduleFlush();
+  }
+
+  /** Makes room for `count` SQEs, flushing early when the SQ is full. */
+  #reserve(count: number): void {
+    for (let tries = 0; this.ring.sq.spaceLeft() < count; tries++) {
+      this.#flush();
+      // With SQPOLL the kernel thread consumes asynchronously: wait for room (IORING_ENTER_SQ_WAIT, 5.10).
+      if (this.ring.sq.spaceLeft() < count && this.ring.flags & SetupFlag.SQPOLL) this.ring.enter(0, 0, EnterFlag.SQ_WAIT);
+      if (tries > 1000) throw new Error('io_uring submission queue did not drain');
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(this.#flushTask);
+  }
+
+  readonly #flushTask = (): void => {
+    this.#flushQueued = false;
+    this.#flush();
+  };
+
+  /** One io_uring_enter for everything queued; checks the identity guard first. */
+  #flush(): void {
+    if (this.ring.closed || this.ring.sqReady() === 0) return;
+    const changed = this.#credentials.changed();
+    if (changed !== undefined) {
+      this.#poison(new CredentialsChangedError(changed));
+      return;
+    }
+    for (let tries = 0; ; tries++) {
+      try {
+        this.ring.submit();
+        this.metrics.enters++;
+        return;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code !== 'EBUSY' && code !== 'EAGAIN') {
+          this.#poison(error as Error);
+          return;
+        }
+        // The kernel is short of room for completions: reap, then try again; later if need be.
+        this.metrics.busyRetries++;
+        this.#reap();
+        if (tries >= 3) {
+          setImmediate(() => this.#flush());
+          return;
+        }
+      }
+    }
+  }
+
+  // ---- completing --------------------------------------------------------------------------------
+
+  /**
+   * Copies CQEs in batches and settles their operations; then admits backlogged operations.
+   * On a DEFER_TASKRUN ring completions are posted only when the ring's task runs its deferred
+   * work, and the kernel signals the eventfd only when such work is first queued: so every wake
+   * enters with GETEVENTS (`io_uring_get_events`), and reaping goes on while the kernel still
+   * holds completions back (task work with TASKRUN_FLAG, or an overflowed CQ).
+   */
+  #reap(): void {
+    const ring = this.ring;
+    if (ring.closed) return;
+    if (ring.cqOverflowed()) this.metrics.cqOverflows++;
+    if (this.#deferTaskrun) ring.getEvents();
+    const batch = this.#batch;
+    for (;;) {
+      const n = ring.cq.copy(batch);
+      for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
+      if (n === batch.capacity) continue;
+      if (ring.closed || !ring.cqNeedsFlush()) break;
+      ring.getEvents();
+    }
+    this.#pump();
+    if (this.#state === 'closing') this.#maybeFinishClose();
+  }
+
+  #complete(slot: number, generation: number, res: number, flags: number): void {
+    if (generation === 0) {
+      this.metrics.internalCqes++;
+      return;
+    }
+    const op = this.#slots.lookup(slot, generation);
+    if (op === undefined) {
+      this.metrics.staleCqes++;
+      return;
+    }
+    if (op.flags & Flag.Multishot) {
+      this.#completeMultishot(op, res, flags);
+      return;
+    }
+    this.#finish(op);
+    if (op.flags & Flag.Abandoned) return;
+    if (res >= 0) op.resolve(op.map ? op.map(res) : res);
+    else if (res === op.success) op.resolve(op.map ? op.map(0) : 0);
+    else op.reject(this.#error(op, res));
+  }
+
+  #completeMultishot(op: Op, res: number, flags: number): void {
+    const handle = op.multishot!;
+    if (flags & CqeFlag.MORE) {
+      if (!(op.flags & Flag.Abandoned)) handle.deliver(res, flags);
+      return;
+    }
+    const stopping = (op.flags & (Flag.Abandoned | Flag.Cancelling)) !== 0 || this.#state !== 'open';
+    if (!stopping && op.rearm!(res, flags)) {
+      handle.deliver(res, flags);
+      this.metrics.rearms++;
+      this.#issue(op); // same slot and generation: the same operation, armed again
+      return;
+    }
+    this.#finish(op);
+    if (op.flags & Flag.Abandoned) return;
+    if (res >= 0) {
+      handle.deliver(res, flags);
+      handle.end();
+    } else if (res === -Errno.ECANCELED && op.flags & Flag.Cancelling) handle.end();
+    else handle.end(this.#error(op, res));
+  }
+
+  /** Frees `op`'s slot and what it held; the operation is over for the kernel. */
+  #finish(op: Op): void {
+    op.flags |= Flag.Done;
+    this.#slots.release(op.slot);
+    this.metrics.completed++;
+    if (!(op.flags & Flag.Unref)) this.#unref();
+    if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
+  }
+
+  #error(op: Op, res: number): Error {
+    if (op.flags & Flag.Timeout && !(op.flags & Flag.Cancelling) && (res === -Errno.ECANCELED || res === -Errno.EINTR)) {
+      return uringError(-Errno.ETIMEDOUT, op.syscall, op.context);
+    }
+    return uringError(res, op.syscall, op.context);
+  }
+
+  #backlogLength(): number {
+    return this.#backlog.length - this.#backlogHead;
+  }
+
+  /** Admits backlogged operations, oldest first, while slots are free. */
+  #pump(): void {
+    while (this.#backlogHead < this.#backlog.length) {
+      const op = this.#backlog[this.#backlogHead]!;
+      if (!(op.flags & Flag.Abandoned) && !this.#place(op)) return;
+      this.#backlog[this.#backlogHead++] = undefined;
+    }
+    this.#backlog = [];
+    this.#backlogHead = 0;
+  }
+
+  // ---- cancelling ----------------------------------------------------------------------------------
+
+  /** AbortSignal fired: reject now; the slot (and what it keeps) waits for the kernel's CQE. */
+  #abort(op: Op): void {
+    if (op.flags & (Flag.Abandoned | Flag.Done)) return;
+    op.flags |= Flag.Abandoned;
+    const error = new AbortError(undefined, { cause: op.signal!.reason });
+    if (op.multishot) op.multishot.end(error);
+    else op.reject(error);
+    if (op.slot < 0) {
+      // Still in the backlog: it never reaches the kernel.
+      op.flags |= Flag.Done;
+      if (!(op.flags & Flag.Unref)) this.#unref();
+      return;
+    }
+    this.#cancelInKernel(op);
+  }
+
+  /** cancel() of a multishot handle. */
+  #cancel(op: Op): void {
+    if (op.flags & (Flag.Done | Flag.Cancelling)) return;
+    op.flags |= Flag.Cancelling;
+    if (op.slot < 0) {
+      op.flags |= Flag.Done | Flag.Abandoned;
+      if (!(op.flags & Flag.Unref)) this.#unref();
+      op.multishot?.end();
+      return;
+    }
+    this.#cancelInKernel(op);
+  }
+
+  #cancelInKernel(op: Op): void {
+    if (this.ring.closed) return;
+    this.#reserve(1);
+    const i = this.ring.getSqe();
+    this.ring.sqes.prepCancel(i, op.slot, op.generation);
+    this.ring.sqes.setUserData(i, TAG_CANCEL, 0);
+    this.#scheduleFlush();
+  }
+
+  // ---- process lifetime ----------------------------------------------------------------------------
+
+  #ref(): void {
+    if (this.#refs++ === 0) this.#poller.ref();
+  }
+
+  #unref(): void {
+    if (--this.#refs === 0) this.#poller.unref();
+  }
+
+  // ---- closing -------------------------------------------------------------------------------------
+
+  /**
+   * Stops accepting work, lets in-flight and backlogged operations finish, cancels what remains
+   * after `timeout` ms (they reject with ECANCELED), then releases the ring. Multishot operations,
+   * which never finish by themselves, are cancelled at once. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed) return this.#closed;
+    const timeout = options.timeout ?? 2000;
+    this.#state = 'closing';
+    this.#closed = new Promise<void>((resolve) => (this.#closeResolve = resolve));
+    for (const op of this.#slots.records) if (op && op.flags & Flag.Multishot) this.#cancel(op);
+    if (Number.isFinite(timeout)) {
+      this.#closeTimer = setTimeout(() => this.#cancelAll(), timeout);
+      this.#closeTimer.unref();
+    }
+    this.#maybeFinishClose();
+    return this.#closed;
+  }
+
+  #cancelAll(): void {
+    for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
+      const op = this.#backlog[k];
+      if (!op || op.flags & Flag.Abandoned) continue;
+      op.flags |= Flag.Abandoned | Flag.Done;
+      if (!(op.flags & Flag.Unref)) this.#unref();
+      if (op.multishot) op.multishot.end();
+      else op.reject(uringError(-Errno.ECANCELED, op.syscall, op.context));
+    }
+    this.#backlog = [];
+    this.#backlogHead = 0;
+    let any = false;
+    for (const op of this.#slots.records) {
+      if (op) {
+        op.flags |= Flag.Cancelling;
+        any = true;
+      }
+    }
+    if (any && !this.ring.closed) {
+      this.#reserve(1);
+      const i = this.ring.getSqe();
+      this.ring.sqes.prepCancelAny(i, CancelFlag.ALL);
+      this.ring.sqes.setUserData(i, TAG_CANCEL, 0);
+      this.#flush();
+    }
+    this.#maybeFinishClose();
+  }
+
+  #maybeFinishClose(): void {
+    if (this.#state !== 'closing' || this.#slots.used > 0 || this.#backlogLength() > 0) return;
+    this.#state = 'closed';
+    if (this.#closeTimer) clearTimeout(this.#closeTimer);
+    this.#poller.close();
+    forgetOnTeardown(this.ring.fd);
+    forgetOnTeardown(this.#efd);
+    this.ring.close();
+    closeFd(this.#efd);
+    this.#closeResolve?.();
+  }
+
+  /**
+   * The identity guard fired (or the ring failed): withdraw what was queued but never submitted,
+   * reject it and everything after, and close once what the kernel already has is done.
+   */
+  #poison(error: Error): void {
+    if (this.#poisoned) return;
+    this.#poisoned = error;
+    this.#state = 'closing';
+    this.#closed ??= new Promise<void>((resolve) => (this.#closeResolve = resolve));
+    const sqes = this.ring.sqes;
+    for (const i of this.ring.sq.discardUnflushed()) {
+      const op = this.#slots.lookup(sqes.u32[(i << 4) + 8]!, sqes.u32[(i << 4) + 9]!);
+      if (!op || op.flags & Flag.Done) continue;
+      this.#finish(op);
+      if (op.flags & Flag.Abandoned) continue;
+      if (op.multishot) op.multishot.end(error);
+      else op.reject(error);
+    }
+    for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
+      const op = this.#backlog[k];
+      if (!op || op.flags & Flag.Abandoned) continue;
+      op.flags |= Flag.Abandoned | Flag.Done;
+      if (!(op.flags & Flag.Unref)) this.#unref();
+      if (op.multishot) op.multishot.end(error);
+      else op.reject(error);
+    }
+    this.#backlog = [];
+    this.#backlogHead = 0;
+    this.#maybeFinishClose();
+  }
+
+  // ---- typed operations ----------------------------------------------------------------------------
+
+  /** IORING_OP_NOP: a round trip through the kernel. */
+  nop(options: OpOptions = {}): Promise<number> {
+    return this.submit((sqes, i) => sqes.prepNop(i), { ...options, syscall: 'nop' });
+  }
+
+  /**
+   * pread into `buffer[offset, offset+length)` at `position` (-1: the file position). Resolves
+   * like FileHandle.read: `{ bytesRead, buffer }`.
+   */
+  read<B extends ArrayBufferView>(
+    fd: number,
+    buffer: B,
+    offset = 0,
+    length = buffer.byteLength - offset,
+    position = -1,
+    options: OpOptions = {},
+  ): Promise<{ bytesRead: number; buffer: B }> {
+    if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
+    const addr = addressOfView(buffer) + offset;
+    return this.submit((sqes, i) => sqes.prepRead(i, fd, addr, length, position), {
+      ...options,
+      syscall: 'read',
+      keep: buffer,
+      map: (bytesRead) => ({ bytesRead, buffer }),
+    });
+  }
+
+  /** pwrite of `buffer[offset, offset+length)` at `position` (-1: the file position): `{ bytesWritten, buffer }`. */
+  write<B extends ArrayBufferView>(
+    fd: number,
+    buffer: B,
+    offset = 0,
+    length = buffer.byteLength - offset,
+    position = -1,
+    options: OpOptions = {},
+  ): Promise<{ bytesWritten: number; buffer: B }> {
+    if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
+    const addr = addressOfView(buffer) + offset;
+    return this.submit((sqes, i) => sqes.prepWrite(i, fd, addr, length, position), {
+      ...options,
+      syscall: 'write',
+      keep: buffer,
+      map: (bytesWritten) => ({ bytesWritten, buffer }),
+    });
+  }
+
+  /** preadv into `buffers` at `position`: the byte count. */
+  readv(fd: number, buffers: readonly ArrayBufferView[], position = -1, options: OpOptions = {}): Promise<number> {
+    return this.#vectored('readv', fd, buffers, position, options);
+  }
+
+  /** pwritev of `buffers` at `position`: the byte count. */
+  writev(fd: number, buffers: readonly ArrayBufferView[], position = -1, options: OpOptions = {}): Promise<number> {
+    return this.#vectored('writev', fd, buffers, position, options);
+  }
+
+  #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
+    if (!Array.isArray(buffers) || !buffers.every(isView))
+      return Promise.reject(invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers));
+    const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
+    const addr = addressOf(vecs);
+    const n = buffers.length;
+    return this.submit(
+      syscall === 'readv' ? (sqes, i) => sqes.prepReadv(i, fd, addr, n, position) : (sqes, i) => sqes.prepWritev(i, fd, addr, n, position),
+      { ...options, syscall, keep: [buffers, vecs] },
+    );
+  }
+
+  /** fsync, or fdatasync with `datasync`. */
+  fsync(fd: number, options: OpOptions & { datasync?: boolean } = {}): Promise<number> {
+    const flags = options.datasync ? FSYNC_DATASYNC : 0;
+    return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { ...options, syscall: options.datasync ? 'fdatasync' : 'fsync' });
+  }
+
+  /** openat(AT_FDCWD, path, flags, mode): the new fd. Errors carry `path` like node:fs's. */
+  open(path: string | Buffer, flags: number, mode = 0o666, options: OpOptions = {}): Promise<number> {
+    const c = cString(path);
+    const addr = addressOf(c);
+    return this.submit((sqes, i) => sqes.prepOpenat(i, Linux.AT_FDCWD, addr, flags | Linux.O_CLOEXEC, mode), {
+      ...options,
+      syscall: 'open',
+      path: typeof path === 'string' ? path : path.toString(),
+      keep: c,
+    });
+  }
+
+  /** close(fd) through the ring. */
+  closeFd(fd: number, options: OpOptions = {}): Promise<number> {
+    return this.submit((sqes, i) => sqes.prepClose(i, fd), { ...options, syscall: 'close' });
+  }
+
+  /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
+  statx(path: string | Buffer, flags = 0, mask = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME, dirfd = Linux.AT_FDCWD, options: OpOptions = {}): Promise<Buffer> {
+    const c = cString(path);
+    const out = Buffer.alloc(layout.Statx.size);
+    const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];
+    return this.submit((sqes, i) => sqes.prepStatx(i, dirfd, pathAddr, flags, mask, outAddr), {
+      ...options,
+      syscall: 'statx',
+      path: path.length ? path.toString() : undefined,
+      keep: [c, out],
+      map: () => out,
+    });
+  }
+
+  /** poll(fd, mask) once: the ready events. */
+  poll(fd: number, mask: number, options: OpOptions = {}): Promise<number> {
+    return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { ...options, syscall: 'poll' });
+  }
+
+  /** A timer in the kernel (IORING_OP_TIMEOUT): resolves after `ms` milliseconds. */
+  sleep(ms: number, options: Omit<OpOptions, 'timeout'> = {}): Promise<void> {
+    if (!(ms >= 0) || !Number.isFinite(ms)) return Promise.reject(outOfRange('ms', 'a finite number >= 0', ms));
+    const ts = timespec(ms);
+    const addr = addressOf(ts);
+    return this.submit((sqes, i) => sqes.prepTimeout(i, addr), {
+      ...options,
+      timeout: 0,
+      syscall: 'timeout',
+      keep: ts,
+      success: -Errno.ETIME,
+      map: () => undefined,
+    });
+  }
+}

@@ -1,0 +1,114 @@
+/** One CQE of a multishot operation. */
+export interface MultishotCqe {
+  /** The result: >= 0, or -errno. */
+  res: number;
+  /** IORING_CQE_F_* bits (MORE, BUFFER with the buffer id in the high 16 bits, ...). */
+  flags: number;
+}
+
+export interface MultishotControl {
+  cancel(): void;
+  ref(): void;
+  unref(): void;
+}
+
+/**
+ * A running multishot operation (multishot accept, recv with a buffer ring, poll, timeout): its
+ * CQEs go to `onCqe` when one was given, else they queue for `for await (const cqe of handle)`.
+ * The loop re-arms the operation when the kernel ends it (a CQE without IORING_CQE_F_MORE) and
+ * `rearm` says so. `done` settles when the operation ends: resolves on cancel() or a final CQE
+ * that is not an error, rejects with the error (or an AbortError) otherwise.
+ */
+export class Multishot implements AsyncIterable<MultishotCqe> {
+  readonly done: Promise<void>;
+  #control: MultishotControl;
+  #onCqe: ((res: number, flags: number) => void) | undefined;
+  #queue: MultishotCqe[] = [];
+  #waiter: ((r: IteratorResult<MultishotCqe>) => void) | undefined;
+  #failWaiter: ((e: unknown) => void) | undefined;
+  #ended = false;
+  #error: unknown;
+  #resolve!: () => void;
+  #reject!: (e: unknown) => void;
+
+  constructor(control: MultishotControl, onCqe?: (res: number, flags: number) => void) {
+    this.#control = control;
+    this.#onCqe = onCqe;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // A caller that only iterates must not get an unhandled rejection from `done` as well.
+    this.done.catch(() => {});
+  }
+
+  /** Cancels the operation (ASYNC_CANCEL); `done` resolves once its final CQE has arrived. */
+  cancel(): void {
+    this.#control.cancel();
+  }
+
+  /** While running, keep the process alive (the default). */
+  ref(): this {
+    this.#control.ref();
+    return this;
+  }
+
+  /** Do not keep the process alive for this operation (like an unref'd server handle). */
+  unref(): this {
+    this.#control.unref();
+    return this;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** @internal the loop hands each CQE over. */
+  deliver(res: number, flags: number): void {
+    if (this.#onCqe) {
+      this.#onCqe(res, flags);
+      return;
+    }
+    const cqe = { res, flags };
+    if (this.#waiter) {
+      const waiter = this.#waiter;
+      this.#waiter = this.#failWaiter = undefined;
+      waiter({ value: cqe, done: false });
+    } else this.#queue.push(cqe);
+  }
+
+  /** @internal the operation is over. */
+  end(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    if (error === undefined) this.#resolve();
+    else this.#reject(error);
+    if (this.#waiter) {
+      const [waiter, fail] = [this.#waiter, this.#failWaiter!];
+      this.#waiter = this.#failWaiter = undefined;
+      if (error === undefined) waiter({ value: undefined, done: true });
+      else fail(error);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MultishotCqe> {
+    return {
+      next: () => {
+        const queued = this.#queue.shift();
+        if (queued) return Promise.resolve({ value: queued, done: false });
+        if (this.#ended) {
+          return this.#error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#error);
+        }
+        return new Promise((resolve, reject) => {
+          this.#waiter = resolve;
+          this.#failWaiter = reject;
+        });
+      },
+      return: () => {
+        if (!this.#ended) this.cancel();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
