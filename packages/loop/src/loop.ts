@@ -120,6 +120,7 @@ interface Op {
   rearm: ((res: number, flags: number) => boolean) | undefined;
 }
 
+const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
 const defaultRearm = (res: number) => res >= 0 || res === -Errno.ENOBUFS;
 
 /** Puts the caller's frames on a rejection's stack: captured after the await, so V8 lists the awaiting async functions. */
@@ -232,10 +233,20 @@ export class Loop {
    * entry point the typed methods and the layers above use.
    */
   submit<T = number>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
-    return withCallerStack(this.#start<T>(prep, options));
+    const context = options.path === undefined && options.dest === undefined ? undefined : { path: options.path, dest: options.dest };
+    return withCallerStack(this.#start<T>(prep, options.syscall, options.keep, options.map, options, context, options.success ?? 1));
   }
 
-  #start<T>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
+  /** The typed methods' entry: positional, so the hot path allocates no options object. */
+  #start<T>(
+    prep: Prep,
+    syscall: string,
+    keep: unknown,
+    map: ((res: number) => T) | undefined,
+    options: OpOptions,
+    context: ErrorContext | undefined = undefined,
+    success = 1,
+  ): Promise<T> {
     if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
@@ -246,11 +257,11 @@ export class Loop {
         prep,
         resolve,
         reject,
-        keep: options.keep,
-        map: options.map,
-        syscall: options.syscall,
-        context: options.path === undefined && options.dest === undefined ? undefined : { path: options.path, dest: options.dest },
-        success: options.success ?? 1,
+        keep,
+        map,
+        syscall,
+        context,
+        success,
         flags: (timeout > 0 ? Flag.Timeout : 0) | (options.unref ? Flag.Unref : 0),
         timeout,
         ts: undefined,
@@ -657,7 +668,7 @@ export class Loop {
 
   /** IORING_OP_NOP: a round trip through the kernel. */
   nop(options: OpOptions = {}): Promise<number> {
-    return this.submit((sqes, i) => sqes.prepNop(i), { ...options, syscall: 'nop' });
+    return withCallerStack(this.#start(prepNop, 'nop', undefined, undefined, options));
   }
 
   /**
@@ -674,12 +685,8 @@ export class Loop {
   ): Promise<{ bytesRead: number; buffer: B }> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
     const addr = addressOfView(buffer) + offset;
-    return this.submit((sqes, i) => sqes.prepRead(i, fd, addr, length, position), {
-      ...options,
-      syscall: 'read',
-      keep: buffer,
-      map: (bytesRead) => ({ bytesRead, buffer }),
-    });
+    const read = this.#start((sqes, i) => sqes.prepRead(i, fd, addr, length, position), 'read', buffer, (bytesRead) => ({ bytesRead, buffer }), options);
+    return withCallerStack(read);
   }
 
   /** pwrite of `buffer[offset, offset+length)` at `position` (-1: the file position): `{ bytesWritten, buffer }`. */
@@ -693,12 +700,8 @@ export class Loop {
   ): Promise<{ bytesWritten: number; buffer: B }> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
     const addr = addressOfView(buffer) + offset;
-    return this.submit((sqes, i) => sqes.prepWrite(i, fd, addr, length, position), {
-      ...options,
-      syscall: 'write',
-      keep: buffer,
-      map: (bytesWritten) => ({ bytesWritten, buffer }),
-    });
+    const written = this.#start((sqes, i) => sqes.prepWrite(i, fd, addr, length, position), 'write', buffer, (bytesWritten) => ({ bytesWritten, buffer }), options);
+    return withCallerStack(written);
   }
 
   /** preadv into `buffers` at `position`: the byte count. */

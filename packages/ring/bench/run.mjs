@@ -11,27 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignedBuffer, addressOf } from '@uring/abi';
 import { CqeBatch, IoUring } from '@uring/ring';
+import { compare, json, log, quick, report, reps, seconds, timed } from '../../../scripts/bench-harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
-const reps = quick ? 3 : 7;
-const seconds = quick ? 0.2 : 1;
-const log = (...a) => !json && console.log(...a);
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-
-function timed(fn) {
-  let ops = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(seconds * 1e9));
-  let now = start;
-  while (now < end) {
-    ops += fn();
-    now = process.hrtime.bigint();
-  }
-  return ops / (Number(now - start) / 1e9);
-}
 
 // ---- 1. NOPs ------------------------------------------------------------------------------------
 function nopBench() {
@@ -128,43 +110,18 @@ function syncReads(fd, blocks) {
     });
 }
 
-function compare(name, ours, theirs, unit, baselineName) {
-  const a = [];
-  const b = [];
-  for (let r = 0; r < reps; r++) {
-    a.push(ours());
-    b.push(theirs());
-  }
-  const ratios = a.map((x, k) => x / b[k]);
-  const result = {
-    name,
-    unit,
-    baseline: baselineName,
-    ours: median(a),
-    theirs: median(b),
-    ratio: median(ratios),
-    ratioMin: Math.min(...ratios),
-    ratioMax: Math.max(...ratios),
-    reps,
-  };
-  log(
-    `${name.padEnd(34)} ${fmt(result.ours).padStart(12)} ${unit}   ${baselineName}: ${fmt(result.theirs).padStart(12)}   ratio ${result.ratio.toFixed(2)} (${result.ratioMin.toFixed(2)}–${result.ratioMax.toFixed(2)})`,
-  );
-  return result;
-}
-
 log(`@uring/ring benchmarks — Node ${process.version}, ${reps} interleaved reps of ${seconds}s, medians\n`);
 const results = [];
 const nop = nopBench();
-results.push(compare('NOP, batches of 64 (TS vs C)', nop.run, cBaseline(), 'ops/s', 'C raw syscalls'));
+results.push(await compare('NOP, batches of 64 (TS vs C)', nop.run, cBaseline(), 'ops/s', 'C raw syscalls'));
 nop.close();
 const file = makeFile(quick ? 16 << 20 : 256 << 20);
 for (const fixed of [false, true]) {
   const reads = ringReads(file.fd, file.blocks, { fixed });
   const name = `random 4 KiB reads, QD32${fixed ? ', registered fd' : ''}`;
-  results.push(compare(name, reads.run, syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
+  results.push(await compare(name, reads.run, syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
   reads.close();
 }
 closeSync(file.fd);
 rmSync(file.dir, { recursive: true, force: true });
-if (json) console.log(JSON.stringify({ package: '@uring/ring', node: process.version, results }, null, 2));
+report('@uring/ring', results);

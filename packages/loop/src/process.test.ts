@@ -1,0 +1,168 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { unavailable, titled } from '@uring/ring/test';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Each scenario runs in its own Node process against the built package, as a user's script would.
+const loopUrl = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
+const abiUrl = import.meta.resolve('@uring/abi');
+const dir = mkdtempSync(join(tmpdir(), 'uring-loop-proc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function node(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  const source = `import * as uring from ${JSON.stringify(loopUrl)};\nimport * as abi from ${JSON.stringify(abiUrl)};\n${script}`;
+  return spawnSync(process.execPath, [...(options.args ?? []), '--input-type=module', '-e', source], {
+    encoding: 'utf8',
+    timeout: options.timeout ?? 20_000,
+    env: options.env ?? process.env,
+  });
+}
+
+const skip = unavailable();
+describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), () => {
+  it('keeps the process alive for a pending operation and exits after it', () => {
+    const r = node(`
+      const fs = await import('node:fs');
+      const loop = uring.getLoop();
+      const [rfd, wfd] = abi.pipe();
+      setTimeout(() => fs.writeSync(wfd, 'x'), 200).unref(); // only the read keeps the process alive
+      const { bytesRead } = await loop.read(rfd, Buffer.alloc(8));
+      console.log('read', bytesRead);
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('read 1');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits at once when the only pending operation is unref\'d', () => {
+    const r = node(`
+      const loop = uring.getLoop();
+      loop.sleep(600_000, { unref: true }).then(() => console.log('woke'));
+      await loop.nop();
+      console.log('leaving');
+    `);
+    expect(r.signal).toBeNull(); // not killed by the timeout: it exited by itself
+    expect(r.stdout.trim()).toBe('leaving');
+    expect(r.status).toBe(0);
+  });
+
+  it('survives garbage collection of buffers the caller dropped while the kernel still had them', () => {
+    const r = node(`
+      const fs = await import('node:fs');
+      const loop = uring.getLoop({ maxInFlight: 512 });
+      // Pipe reads stay in flight across several full GCs; data arrives only afterwards.
+      const pipes = Array.from({ length: 128 }, () => abi.pipe());
+      const reads = pipes.map(([rfd], k) => loop.read(rfd, Buffer.alloc(64)).then(({ bytesRead, buffer }) => buffer.subarray(0, bytesRead).toString() === 'pipe ' + k));
+      // Aborted reads: rejected at once, their buffers unreachable from the caller.
+      const aborted = pipes.slice(0, 32).map(([rfd]) => {
+        const c = new AbortController();
+        const p = loop.read(rfd, Buffer.alloc(1 << 16), 0, 1 << 16, -1, { signal: c.signal }).catch((e) => e.code);
+        c.abort();
+        return p;
+      });
+      for (let k = 0; k < 5; k++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+      pipes.forEach(([, wfd], k) => fs.writeSync(wfd, 'pipe ' + k));
+      const file = ${JSON.stringify(join(dir, 'gc-file'))};
+      const data = Buffer.alloc(1 << 20);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 255;
+      fs.writeFileSync(file, data);
+      const fd = fs.openSync(file, 'r');
+      const fileReads = [];
+      for (let k = 0; k < 4000; k++) {
+        const off = (k * 4096) % data.length;
+        fileReads.push(loop.read(fd, Buffer.alloc(4096), 0, 4096, off).then(({ buffer }) => buffer.equals(data.subarray(off, off + 4096))));
+        if (k % 500 === 0) globalThis.gc();
+      }
+      const results = [...(await Promise.all(reads)), ...(await Promise.all(fileReads))];
+      console.log(JSON.stringify({ ok: results.filter(Boolean).length, total: results.length, aborted: [...new Set(await Promise.all(aborted))] }));
+    `, { args: ['--expose-gc'] });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: 4128, total: 4128, aborted: ['ABORT_ERR'] });
+  });
+
+  it('terminates workers with operations in flight: no crash, no leaked fd, no read left armed', () => {
+    const r = node(`
+      const fs = await import('node:fs');
+      const { Worker } = await import('node:worker_threads');
+      // What a loop owns: its ring and its eventfd (Node itself opens /dev/null once for workers).
+      const fds = () => fs.readdirSync('/proc/self/fd').filter((f) => {
+        try { return /^anon_inode:\[(io_uring|eventfd)\]$/.test(fs.readlinkSync('/proc/self/fd/' + f)); } catch { return false; }
+      }).length;
+      const [rfd, wfd] = abi.pipe();
+      const before = fds();
+      for (let k = 0; k < 6; k++) {
+        const worker = new Worker(\`
+          import { parentPort, workerData } from 'node:worker_threads';
+          const uring = await import(${JSON.stringify(loopUrl)});
+          const loop = uring.getLoop();
+          for (let i = 0; i < 16; i++) loop.sleep(60_000);
+          loop.read(workerData, Buffer.alloc(1 << 16));
+          await loop.nop();
+          parentPort.postMessage('in flight');
+        \`, { eval: true, workerData: rfd });
+        await new Promise((resolve) => worker.once('message', resolve));
+        await worker.terminate();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const after = fds();
+      // Had a worker's read survived its teardown, it would consume this (into freed memory).
+      fs.writeSync(wfd, 'still here');
+      const back = Buffer.alloc(32);
+      const n = fs.readSync(rfd, back);
+      console.log(JSON.stringify({ before, after, back: back.subarray(0, n).toString() }));
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.after).toBe(out.before);
+    expect(out.back).toBe('still here');
+  });
+
+  it('reports why io_uring is unavailable with a typed error', () => {
+    const r = node(`
+      try { new uring.Loop(); console.log('created'); }
+      catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, reason: e.reason, isError: e instanceof uring.UringUnavailableError })); }
+    `, { env: { ...process.env, URING_DISABLE: '1' } });
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'UringUnavailableError', code: 'ERR_URING_UNAVAILABLE', reason: 'disabled-by-env', isError: true });
+  });
+
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)(titled('identity guard: after dropping root, the old ring never reads a root-only file', root ? undefined : 'needs to start as root to drop privileges'), () => {
+    const secret = join(dir, 'root-only');
+    writeFileSync(secret, 'secret');
+    chmodSync(secret, 0o600);
+    chmodSync(dir, 0o755);
+    const r = node(`
+      const fs = await import('node:fs');
+      const path = ${JSON.stringify(secret)};
+      const loop = uring.getLoop();
+      const asRoot = await loop.open(path, abi.Linux.O_RDONLY); // root may
+      await loop.closeFd(asRoot);
+      const outcome = (p) => p.then((fd) => 'opened fd ' + fd, (e) => e.code);
+      // Queued in the same tick as the switch: the flush happens after it.
+      const sameTick = outcome(loop.open(path, abi.Linux.O_RDONLY));
+      process.setgid(65534);
+      process.setuid(65534);
+      const results = {
+        sameTick: await sameTick,
+        later: await outcome(loop.open(path, abi.Linux.O_RDONLY)),
+        newLoop: await outcome(uring.getLoop().open(path, abi.Linux.O_RDONLY)),
+        node: (() => { try { fs.openSync(path, 'r'); return 'opened'; } catch (e) { return e.code; } })(),
+        replaced: uring.getLoop() !== loop,
+      };
+      console.log(JSON.stringify(results));
+    `);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      sameTick: 'ERR_URING_CREDENTIALS_CHANGED',
+      later: 'ERR_URING_CREDENTIALS_CHANGED',
+      newLoop: 'EACCES',
+      node: 'EACCES',
+      replaced: true,
+    });
+  });
+});

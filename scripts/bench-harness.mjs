@@ -1,0 +1,64 @@
+// The benchmark harness every package's bench/run.mjs uses: each figure is measured against its
+// baseline in the same process, rep by rep, interleaved (the machine is noisy: runs differ up to
+// 2x), and reported as the median ratio with its spread.
+export const argv = new Set(process.argv.slice(2));
+export const quick = argv.has('--quick');
+export const json = argv.has('--json');
+export const reps = quick ? 3 : 7;
+export const seconds = quick ? 0.2 : 1;
+export const log = (...a) => !json && console.log(...a);
+export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+export const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+/** Calls `fn` (which returns how many operations it did) until `seconds` pass; returns ops/s. */
+export function timed(fn) {
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < end) {
+    ops += fn();
+    now = process.hrtime.bigint();
+  }
+  return ops / (Number(now - start) / 1e9);
+}
+
+/** `workers` concurrent async loops of `op()` for `seconds`; returns completed ops/s. */
+export async function timedAsync(op, workers = 1) {
+  let ops = 0;
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      // The clock is read every 16 ops, so the harness costs both sides little.
+      for (let k = 1; ; k++) {
+        await op(w);
+        ops++;
+        if ((k & 15) === 0 && performance.now() >= end) break;
+      }
+    }),
+  );
+  return ops / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Runs `ours` and `theirs` (each returning a rate, sync or async) `reps` times interleaved and
+ * prints/returns the medians and the median ratio.
+ */
+export async function compare(name, ours, theirs, unit, baseline) {
+  const a = [];
+  const b = [];
+  for (let r = 0; r < reps; r++) {
+    a.push(await ours());
+    b.push(await theirs());
+  }
+  const ratios = a.map((x, k) => x / b[k]);
+  const result = { name, unit, baseline, ours: median(a), theirs: median(b), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), reps };
+  log(`${name.padEnd(44)} ${fmt(result.ours).padStart(12)} ${unit}   ${baseline}: ${fmt(result.theirs).padStart(11)}   ratio ${result.ratio.toFixed(2)} (${result.ratioMin.toFixed(2)}–${result.ratioMax.toFixed(2)})`);
+  return result;
+}
+
+/** Prints the results as JSON when --json was given. */
+export function report(pkg, results) {
+  if (json) console.log(JSON.stringify({ package: pkg, node: process.version, results }, null, 2));
+}
