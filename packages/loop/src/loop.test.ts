@@ -1,5 +1,6 @@
-import { Errno, Linux, TimeoutFlag, addressOf, eventfd, pipe, timespec } from '@uring/abi';
-import { IoUring } from '@uring/ring';
+import { CqeFlag, Errno, Linux, TimeoutFlag, addressOf, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
+import { BufferRing, IoUring } from '@uring/ring';
+import { connect } from 'node:net';
 import { ringConfigs, titled, unavailable } from '@uring/ring/test';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { open as nodeOpen } from 'node:fs/promises';
@@ -249,6 +250,85 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await handle.done;
       expect(fired).toBeGreaterThanOrEqual(7);
       expect(loop.metrics.rearms).toBeGreaterThanOrEqual(3);
+      await loop.close();
+    });
+
+    it('runs multishot accept, and multishot recv on a provided-buffer ring', async () => {
+      const loop = make();
+      const fd = await loop.submit((sqes, i) => sqes.prepSocket(i, Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0), { syscall: 'socket' });
+      setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, Int32Array.of(1));
+      const { buffer: sa, length } = encodeSockaddr({ family: 'IPv4', address: '127.0.0.1', port: 0 });
+      await loop.submit((sqes, i) => sqes.prepBind(i, fd, addressOf(sa), length), { syscall: 'bind', keep: sa });
+      await loop.submit((sqes, i) => sqes.prepListen(i, fd, 64), { syscall: 'listen' });
+      const name = Buffer.alloc(128);
+      const port = (decodeSockaddr(name, getsockname(fd, name)) as { port: number }).port;
+
+      const accepted: number[] = [];
+      const acceptor = loop.multishot((sqes, i) => sqes.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
+        syscall: 'accept',
+        onCqe: (res) => accepted.push(res),
+      });
+      const clients = [0, 1, 2].map(() => connect(port, '127.0.0.1'));
+      await until(() => accepted.length === 3);
+      expect(accepted.every((c) => c > 2)).toBe(true);
+
+      const size = 4096;
+      const pool = Buffer.alloc(size * 8);
+      const base = addressOf(pool);
+      const br = BufferRing.setup(loop.ring, 8, 5);
+      for (let b = 0; b < 8; b++) br.add(base + b * size, size, b, b);
+      br.advance(8);
+      const chunks: Buffer[] = [];
+      const receiver = loop.multishot(
+        (sqes, i) => {
+          sqes.prepRecvMultishot(i, accepted[0]!, 0, 0);
+          sqes.bufferSelect(i, 5);
+        },
+        {
+          syscall: 'recv',
+          keep: pool,
+          onCqe: (res, flags) => {
+            if (res <= 0) return;
+            expect(flags & CqeFlag.BUFFER).toBeTruthy();
+            const bid = flags >>> 16;
+            chunks.push(Buffer.from(pool.subarray(bid * size, bid * size + res)));
+            br.add(base + bid * size, size, bid); // the data is copied out: the buffer goes back
+            br.advance(1);
+          },
+        },
+      );
+      const payload = Buffer.alloc(50_000, 'p');
+      payload.write('first');
+      payload.write('last', payload.length - 4);
+      clients[0]!.end(payload);
+      await receiver.done; // EOF (res 0) ends the multishot
+      expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+      acceptor.cancel();
+      await acceptor.done;
+      expect(loop.metrics.inFlight).toBe(0);
+      br.unregister();
+      clients.forEach((c) => c.destroy());
+      for (const c of [...accepted, fd]) closeSync(c);
+      await loop.close();
+    });
+
+    it('reads and writes through a registered file', async () => {
+      const loop = make();
+      const path = join(dir, `${name}-fixed`);
+      writeFileSync(path, 'registered');
+      const fd = openSync(path, 'r+');
+      const file = loop.registerFile(fd, 4);
+      const { bytesRead, buffer } = await loop.read(file, Buffer.alloc(10), 0, 10, 0);
+      expect(buffer.subarray(0, bytesRead).toString()).toBe('registered');
+      expect((await loop.write(file, Buffer.from('R'), 0, 1, 0)).bytesWritten).toBe(1);
+      expect(readFileSync(path, 'utf8')).toBe('Registered');
+      loop.unregisterFile(file);
+      loop.unregisterFile(file);
+      await expect(loop.read(file, Buffer.alloc(1), 0, 1, 0)).rejects.toMatchObject({ code: 'EBADF' });
+      const slots = [0, 1, 2, 3].map(() => loop.registerFile(fd, 4));
+      expect(() => loop.registerFile(fd, 4)).toThrow(expect.objectContaining({ code: 'ENFILE' }));
+      slots.forEach((f) => loop.unregisterFile(f));
+      closeSync(fd);
       await loop.close();
     });
 

@@ -61,7 +61,7 @@ export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   keep?: unknown;
   /** Called with each CQE; without it, iterate the returned handle. */
   onCqe?: (res: number, flags: number) => void;
-  /** Whether to re-arm when the kernel ends the operation with this CQE. Default: res >= 0 or -ENOBUFS. */
+  /** Whether to re-arm when the kernel ends the operation with this CQE. Default: res > 0 or -ENOBUFS (0 is EOF). */
   rearm?: (res: number, flags: number) => boolean;
 }
 
@@ -100,8 +100,34 @@ const enum Flag {
 const TAG_LINK_TIMEOUT = 1;
 const TAG_CANCEL = 2;
 
+/**
+ * A file registered with the loop's ring (a direct descriptor, IOSQE_FIXED_FILE): operations on
+ * it skip the kernel's per-operation file lookup. Pass it where an fd is taken.
+ */
+export interface FixedFile {
+  /** The slot in the ring's file table. */
+  readonly index: number;
+  /** The ordinary fd it was registered from (still open, still the caller's to close). */
+  readonly fd: number;
+}
+
+/** Operations the loop preps itself, without a closure: the hot read/write path. */
+const enum Kind {
+  Custom = 0,
+  Read = 1,
+  Write = 2,
+}
+
 interface Op {
-  prep: Prep;
+  kind: Kind;
+  /** Kind.Read/Write: the SQE's arguments. */
+  fd: number;
+  addr: number;
+  len: number;
+  pos: number;
+  /** Kind.Read/Write: `fd` is a direct-descriptor slot. */
+  fixed: boolean;
+  prep: Prep | undefined;
   resolve: (value: any) => void;
   reject: (error: unknown) => void;
   keep: unknown;
@@ -121,7 +147,11 @@ interface Op {
 }
 
 const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
-const defaultRearm = (res: number) => res >= 0 || res === -Errno.ENOBUFS;
+/**
+ * Re-arm when the kernel ended a multishot that still had work: a result > 0 (an accepted fd, a
+ * poll mask, bytes received) or -ENOBUFS (the buffer ring ran dry). 0 is EOF for recv: the end.
+ */
+const defaultRearm = (res: number) => res > 0 || res === -Errno.ENOBUFS;
 
 /** Puts the caller's frames on a rejection's stack: captured after the await, so V8 lists the awaiting async functions. */
 async function withCallerStack<T>(promise: Promise<T>): Promise<T> {
@@ -239,13 +269,19 @@ export class Loop {
 
   /** The typed methods' entry: positional, so the hot path allocates no options object. */
   #start<T>(
-    prep: Prep,
+    prep: Prep | undefined,
     syscall: string,
     keep: unknown,
     map: ((res: number) => T) | undefined,
     options: OpOptions,
     context: ErrorContext | undefined = undefined,
     success = 1,
+    kind = Kind.Custom,
+    fd = 0,
+    addr = 0,
+    len = 0,
+    pos = 0,
+    fixed = false,
   ): Promise<T> {
     if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
     const signal = options.signal;
@@ -254,6 +290,12 @@ export class Loop {
     if (!(timeout >= 0)) return Promise.reject(outOfRange('timeout', '>= 0', timeout));
     return new Promise<T>((resolve, reject) => {
       const op: Op = {
+        kind,
+        fd,
+        addr,
+        len,
+        pos,
+        fixed,
         prep,
         resolve,
         reject,
@@ -309,6 +351,12 @@ export class Loop {
       return handle;
     }
     op = {
+      kind: Kind.Custom,
+      fd: 0,
+      addr: 0,
+      len: 0,
+      pos: 0,
+      fixed: false,
       prep,
       resolve: () => {},
       reject: () => {},
@@ -358,7 +406,10 @@ export class Loop {
     const ring = this.ring;
     const sqes = ring.sqes;
     const i = ring.getSqe();
-    op.prep(sqes, i);
+    if (op.kind === Kind.Read) sqes.prepRead(i, op.fd, op.addr, op.len, op.pos);
+    else if (op.kind === Kind.Write) sqes.prepWrite(i, op.fd, op.addr, op.len, op.pos);
+    else op.prep!(sqes, i);
+    if (op.fixed) sqes.fixedFile(i);
     sqes.setUserData(i, op.slot, op.generation);
     if (linked) {
       sqes.link(i);
@@ -464,9 +515,13 @@ export class Loop {
     }
     this.#finish(op);
     if (op.flags & Flag.Abandoned) return;
-    if (res >= 0) op.resolve(op.map ? op.map(res) : res);
-    else if (res === op.success) op.resolve(op.map ? op.map(0) : 0);
-    else op.reject(this.#error(op, res));
+    if (res < 0 && res !== op.success) op.reject(this.#error(op, res));
+    else {
+      const value = res < 0 ? 0 : res;
+      if (op.kind === Kind.Read) op.resolve({ bytesRead: value, buffer: op.keep });
+      else if (op.kind === Kind.Write) op.resolve({ bytesWritten: value, buffer: op.keep });
+      else op.resolve(op.map ? op.map(value) : value);
+    }
   }
 
   #completeMultishot(op: Op, res: number, flags: number): void {
@@ -664,6 +719,44 @@ export class Loop {
     this.#maybeFinishClose();
   }
 
+  // ---- registered files ----------------------------------------------------------------------------
+
+  #fileTable: Int32Array | undefined;
+  #freeFiles: number[] = [];
+
+  /**
+   * Registers `fd` in the ring's file table (a sparse table of `tableSize` slots, made on first
+   * use; IORING_REGISTER_FILES_UPDATE, 5.5): reads and writes through the returned FixedFile skip
+   * the kernel's per-operation fd lookup. The fd stays open and yours; unregister before closing
+   * it so the table does not keep the file alive. Throws a Node-shaped error when the table is full.
+   */
+  registerFile(fd: number, tableSize = 1024): FixedFile {
+    if (this.#state !== 'open') throw this.#poisoned ?? new LoopClosedError();
+    if (this.#fileTable === undefined) {
+      this.ring.registerFilesSparse(tableSize);
+      this.#fileTable = new Int32Array(tableSize).fill(-1);
+      for (let k = tableSize - 1; k >= 0; k--) this.#freeFiles.push(k);
+    }
+    const index = this.#freeFiles.pop();
+    if (index === undefined) throw uringError(-Errno.ENFILE, 'io_uring_register');
+    try {
+      this.ring.registerFilesUpdate(index, [fd]);
+    } catch (error) {
+      this.#freeFiles.push(index);
+      throw error;
+    }
+    this.#fileTable[index] = fd;
+    return { index, fd };
+  }
+
+  /** Empties `file`'s slot; operations already submitted on it finish normally. Idempotent. */
+  unregisterFile(file: FixedFile): void {
+    if (this.#fileTable?.[file.index] !== file.fd || this.ring.closed) return;
+    this.ring.registerFilesUpdate(file.index, [-1]);
+    this.#fileTable[file.index] = -1;
+    this.#freeFiles.push(file.index);
+  }
+
   // ---- typed operations ----------------------------------------------------------------------------
 
   /** IORING_OP_NOP: a round trip through the kernel. */
@@ -676,7 +769,7 @@ export class Loop {
    * like FileHandle.read: `{ bytesRead, buffer }`.
    */
   read<B extends ArrayBufferView>(
-    fd: number,
+    fd: number | FixedFile,
     buffer: B,
     offset = 0,
     length = buffer.byteLength - offset,
@@ -685,13 +778,14 @@ export class Loop {
   ): Promise<{ bytesRead: number; buffer: B }> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
     const addr = addressOfView(buffer) + offset;
-    const read = this.#start((sqes, i) => sqes.prepRead(i, fd, addr, length, position), 'read', buffer, (bytesRead) => ({ bytesRead, buffer }), options);
-    return withCallerStack(read);
+    const fixed = typeof fd === 'object';
+    const target = fixed ? fd.index : fd;
+    return withCallerStack(this.#start(undefined, 'read', buffer, undefined, options, undefined, 1, Kind.Read, target, addr, length, position, fixed));
   }
 
   /** pwrite of `buffer[offset, offset+length)` at `position` (-1: the file position): `{ bytesWritten, buffer }`. */
   write<B extends ArrayBufferView>(
-    fd: number,
+    fd: number | FixedFile,
     buffer: B,
     offset = 0,
     length = buffer.byteLength - offset,
@@ -700,8 +794,9 @@ export class Loop {
   ): Promise<{ bytesWritten: number; buffer: B }> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
     const addr = addressOfView(buffer) + offset;
-    const written = this.#start((sqes, i) => sqes.prepWrite(i, fd, addr, length, position), 'write', buffer, (bytesWritten) => ({ bytesWritten, buffer }), options);
-    return withCallerStack(written);
+    const fixed = typeof fd === 'object';
+    const target = fixed ? fd.index : fd;
+    return withCallerStack(this.#start(undefined, 'write', buffer, undefined, options, undefined, 1, Kind.Write, target, addr, length, position, fixed));
   }
 
   /** preadv into `buffers` at `position`: the byte count. */

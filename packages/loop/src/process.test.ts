@@ -22,6 +22,7 @@ function node(script: string, options: { args?: string[]; env?: NodeJS.ProcessEn
 }
 
 const skip = unavailable();
+const root = process.getuid?.() === 0;
 describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), () => {
   it('keeps the process alive for a pending operation and exits after it', () => {
     const r = node(`
@@ -122,6 +123,23 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(out.back).toBe('still here');
   });
 
+  it.skipIf(!root)(titled('identity guard: a change behind Node\'s back is caught within 64 submissions', root ? undefined : 'needs to start as root to drop privileges'), () => {
+    const r = node(`
+      const setuidBypassingTheWrapper = process.setuid; // taken before the loop wraps Node's setters
+      const loop = uring.getLoop();
+      await loop.nop();
+      setuidBypassingTheWrapper(65534);
+      let submitted = 0;
+      let code;
+      for (; submitted < 80 && code === undefined; submitted++) {
+        await loop.nop().catch((e) => (code = e.code));
+      }
+      console.log(JSON.stringify({ code, within: submitted <= 64 }));
+    `);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ code: 'ERR_URING_CREDENTIALS_CHANGED', within: true });
+  });
+
   it('reports why io_uring is unavailable with a typed error', () => {
     const r = node(`
       try { new uring.Loop(); console.log('created'); }
@@ -130,7 +148,6 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(JSON.parse(r.stdout)).toEqual({ name: 'UringUnavailableError', code: 'ERR_URING_UNAVAILABLE', reason: 'disabled-by-env', isError: true });
   });
 
-  const root = process.getuid?.() === 0;
   it.skipIf(!root)(titled('identity guard: after dropping root, the old ring never reads a root-only file', root ? undefined : 'needs to start as root to drop privileges'), () => {
     const secret = join(dir, 'root-only');
     writeFileSync(secret, 'secret');
