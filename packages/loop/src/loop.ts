@@ -403,6 +403,11 @@ export class Loop {
   #issue(op: Op): void {
     const linked = (op.flags & Flag.Timeout) !== 0;
     this.#reserve(linked ? 2 : 1);
+    if (this.#poisoned) {
+      // The early flush in #reserve found the credentials changed: this one must not run either.
+      this.#fail(op, this.#poisoned);
+      return;
+    }
     const ring = this.ring;
     const sqes = ring.sqes;
     const i = ring.getSqe();
@@ -446,6 +451,10 @@ export class Loop {
   /** One io_uring_enter for everything queued; checks the identity guard first. */
   #flush(): void {
     if (this.ring.closed || this.ring.sqReady() === 0) return;
+    if (this.#poisoned) {
+      this.#withdrawUnflushed(this.#poisoned);
+      return;
+    }
     const changed = this.#credentials.changed();
     if (changed !== undefined) {
       this.#poison(new CredentialsChangedError(changed));
@@ -697,15 +706,7 @@ export class Loop {
     this.#poisoned = error;
     this.#state = 'closing';
     this.#closed ??= new Promise<void>((resolve) => (this.#closeResolve = resolve));
-    const sqes = this.ring.sqes;
-    for (const i of this.ring.sq.discardUnflushed()) {
-      const op = this.#slots.lookup(sqes.u32[(i << 4) + 8]!, sqes.u32[(i << 4) + 9]!);
-      if (!op || op.flags & Flag.Done) continue;
-      this.#finish(op);
-      if (op.flags & Flag.Abandoned) continue;
-      if (op.multishot) op.multishot.end(error);
-      else op.reject(error);
-    }
+    this.#withdrawUnflushed(error);
     for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
       const op = this.#backlog[k];
       if (!op || op.flags & Flag.Abandoned) continue;
@@ -717,6 +718,23 @@ export class Loop {
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#maybeFinishClose();
+  }
+
+  /** Fails the operations whose SQEs were written but never published to the kernel. */
+  #withdrawUnflushed(error: Error): void {
+    const sqes = this.ring.sqes;
+    for (const i of this.ring.sq.discardUnflushed()) {
+      const op = this.#slots.lookup(sqes.u32[(i << 4) + 8]!, sqes.u32[(i << 4) + 9]!);
+      if (op && !(op.flags & Flag.Done)) this.#fail(op, error);
+    }
+  }
+
+  /** Ends an operation that holds a slot but that the kernel never saw. */
+  #fail(op: Op, error: Error): void {
+    this.#finish(op);
+    if (op.flags & Flag.Abandoned) return;
+    if (op.multishot) op.multishot.end(error);
+    else op.reject(error);
   }
 
   // ---- registered files ----------------------------------------------------------------------------

@@ -160,12 +160,17 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
       const asRoot = await loop.open(path, abi.Linux.O_RDONLY); // root may
       await loop.closeFd(asRoot);
       const outcome = (p) => p.then((fd) => 'opened fd ' + fd, (e) => e.code);
+      const small = new uring.Loop({ entries: 4 });
+      await small.nop();
       // Queued in the same tick as the switch: the flush happens after it.
       const sameTick = outcome(loop.open(path, abi.Linux.O_RDONLY));
       process.setgid(65534);
       process.setuid(65534);
+      // More than the SQ holds: the guard fires in an early flush while these are being queued.
+      const burst = Array.from({ length: 10 }, () => outcome(small.open(path, abi.Linux.O_RDONLY)));
       const results = {
         sameTick: await sameTick,
+        burst: [...new Set(await Promise.all(burst))],
         later: await outcome(loop.open(path, abi.Linux.O_RDONLY)),
         newLoop: await outcome(uring.getLoop().open(path, abi.Linux.O_RDONLY)),
         node: (() => { try { fs.openSync(path, 'r'); return 'opened'; } catch (e) { return e.code; } })(),
@@ -176,6 +181,7 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({
       sameTick: 'ERR_URING_CREDENTIALS_CHANGED',
+      burst: ['ERR_URING_CREDENTIALS_CHANGED'],
       later: 'ERR_URING_CREDENTIALS_CHANGED',
       newLoop: 'EACCES',
       node: 'EACCES',
