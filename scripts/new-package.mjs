@@ -34,7 +34,7 @@ const pkg = {
   os: ['linux'],
   scripts: {
     build: 'tsup src/index.ts --format esm,cjs --dts --clean --shims --sourcemap --target node20',
-    test: 'vitest run --passWithNoTests',
+    test: 'vitest run --passWithNoTests --reporter=default --reporter=json --outputFile.json=.vitest/results.json',
     typecheck: 'tsc -p tsconfig.json',
     bench: 'node bench/run.mjs',
     ...old.scripts,
