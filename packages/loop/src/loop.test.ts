@@ -341,12 +341,15 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await closing;
       expect(loop.ring.closed).toBe(true);
 
-      const blocked = make();
+      const blocked = make({ maxInFlight: 1 });
       const [r, w] = pipe();
       const read = blocked.read(r, Buffer.alloc(1));
+      const queued = blocked.nop(); // waits in the backlog behind the blocked read
       await tick();
+      expect(blocked.metrics.backlog).toBe(1);
       await blocked.close({ timeout: 20 });
       await expect(read).rejects.toMatchObject({ code: 'ECANCELED', syscall: 'read' });
+      await expect(queued).rejects.toMatchObject({ code: 'ECANCELED', syscall: 'nop' });
       expect(blocked.metrics.inFlight).toBe(0);
       expect(await blocked.close()).toBeUndefined(); // idempotent
       closeSync(r);

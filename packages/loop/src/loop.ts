@@ -658,16 +658,7 @@ export class Loop {
   }
 
   #cancelAll(): void {
-    for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
-      const op = this.#backlog[k];
-      if (!op || op.flags & Flag.Abandoned) continue;
-      op.flags |= Flag.Abandoned | Flag.Done;
-      if (!(op.flags & Flag.Unref)) this.#unref();
-      if (op.multishot) op.multishot.end();
-      else op.reject(uringError(-Errno.ECANCELED, op.syscall, op.context));
-    }
-    this.#backlog = [];
-    this.#backlogHead = 0;
+    this.#dropBacklog((op) => (op.multishot ? undefined : uringError(-Errno.ECANCELED, op.syscall, op.context)));
     let any = false;
     for (const op of this.#slots.records) {
       if (op) {
@@ -707,17 +698,26 @@ export class Loop {
     this.#state = 'closing';
     this.#closed ??= new Promise<void>((resolve) => (this.#closeResolve = resolve));
     this.#withdrawUnflushed(error);
+    this.#dropBacklog(() => error);
+    this.#maybeFinishClose();
+  }
+
+  /**
+   * Ends every backlogged operation (they never reached the kernel) with `errorFor(op)`; a
+   * multishot given undefined ends without error.
+   */
+  #dropBacklog(errorFor: (op: Op) => Error | undefined): void {
     for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
       const op = this.#backlog[k];
       if (!op || op.flags & Flag.Abandoned) continue;
       op.flags |= Flag.Abandoned | Flag.Done;
       if (!(op.flags & Flag.Unref)) this.#unref();
+      const error = errorFor(op);
       if (op.multishot) op.multishot.end(error);
       else op.reject(error);
     }
     this.#backlog = [];
     this.#backlogHead = 0;
-    this.#maybeFinishClose();
   }
 
   /** Fails the operations whose SQEs were written but never published to the kernel. */
@@ -794,11 +794,7 @@ export class Loop {
     position = -1,
     options: OpOptions = {},
   ): Promise<{ bytesRead: number; buffer: B }> {
-    if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
-    const addr = addressOfView(buffer) + offset;
-    const fixed = typeof fd === 'object';
-    const target = fixed ? fd.index : fd;
-    return withCallerStack(this.#start(undefined, 'read', buffer, undefined, options, undefined, 1, Kind.Read, target, addr, length, position, fixed));
+    return this.#readWrite(Kind.Read, 'read', fd, buffer, offset, length, position, options);
   }
 
   /** pwrite of `buffer[offset, offset+length)` at `position` (-1: the file position): `{ bytesWritten, buffer }`. */
@@ -810,11 +806,15 @@ export class Loop {
     position = -1,
     options: OpOptions = {},
   ): Promise<{ bytesWritten: number; buffer: B }> {
+    return this.#readWrite(Kind.Write, 'write', fd, buffer, offset, length, position, options);
+  }
+
+  #readWrite<R>(kind: Kind, syscall: string, fd: number | FixedFile, buffer: ArrayBufferView, offset: number, length: number, position: number, options: OpOptions): Promise<R> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
     const addr = addressOfView(buffer) + offset;
     const fixed = typeof fd === 'object';
     const target = fixed ? fd.index : fd;
-    return withCallerStack(this.#start(undefined, 'write', buffer, undefined, options, undefined, 1, Kind.Write, target, addr, length, position, fixed));
+    return withCallerStack(this.#start<R>(undefined, syscall, buffer, undefined, options, undefined, 1, kind, target, addr, length, position, fixed));
   }
 
   /** preadv into `buffers` at `position`: the byte count. */
