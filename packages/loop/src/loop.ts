@@ -863,7 +863,7 @@ export class Loop {
   }
 
   /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
-  statx(path: string | Buffer, flags = 0, mask = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME, dirfd = Linux.AT_FDCWD, options: OpOptions = {}): Promise<Buffer> {
+  statx(path: string | Buffer, flags = 0, mask: number = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME, dirfd: number = Linux.AT_FDCWD, options: OpOptions = {}): Promise<Buffer> {
     const c = cString(path);
     const out = Buffer.alloc(layout.Statx.size);
     const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];

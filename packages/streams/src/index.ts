@@ -1,2 +1,17 @@
-/** @uring/streams — filled by its own issue; see the root README for the plan. */
-export {};
+/**
+ * @uring/streams — Node and web streams over io_uring files and sockets: fs.ReadStream /
+ * fs.WriteStream with their options and events, read-ahead into page-aligned buffers, writev
+ * batching, a generic Readable/Writable over any positional source or sink, and byte web streams
+ * with BYOB reads straight into the caller's buffer.
+ */
+export { createReadStream, ReadStream, type ReadStreamOptions } from './read-stream.js';
+export { createWriteStream, type WriteStreamOptions } from './write-stream.js';
+export { SourceReadable, type SourceReadableOptions } from './source-readable.js';
+export { SinkWritable, type SinkWritableOptions, type PositionalSink } from './sink-writable.js';
+export { ReadAhead, type PositionalSource, type ReadAheadOptions } from './read-ahead.js';
+export { toWebReadable, toWebWritable, type WebReadableOptions, type WebWritableOptions } from './web.js';
+export { fileSource, fileSink } from './file-io.js';
+export { uringFsOps } from './fs-ops.js';
+export { stringToFlags, parseFileMode } from './open-flags.js';
+export { uringUsable } from './usable.js';
+export { Slab } from './slab.js';

@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import { Slab } from './slab.js';
+
+/** Something to read from at explicit positions: a file (pread through the ring). */
+export interface PositionalSource {
+  /** Reads up to `buffer.length` bytes at `position` into `buffer`; resolves the count, 0 at EOF. */
+  read(buffer: Buffer, position: number, signal: AbortSignal): Promise<number>;
+}
+
+export interface ReadAheadOptions {
+  /** Bytes per read: the stream's highWaterMark, as Node's fs.ReadStream reads. */
+  chunkSize: number;
+  /** Reads in flight at most. */
+  depth: number;
+  /** First byte to read. */
+  start: number;
+  /** Last byte to read (inclusive); Infinity for all. */
+  end: number;
+  /** Called with each chunk's size just before it is pushed. */
+  onChunk?: (bytes: number) => void;
+}
+
+interface Pending {
+  buffer: Buffer;
+  position: number;
+  length: number;
+  bytes: number;
+  error: unknown;
+  done: boolean;
+}
+
+/**
+ * Keeps up to `depth` reads in flight ahead of a Readable's consumer and pushes their chunks in
+ * file order. Reads go into fresh regions of page-aligned slabs, never reused. Backpressure: no
+ * new read starts after push() returned false until the stream asks again (`fill()` from
+ * `_read`), so memory stays within (depth + 1) chunks beyond the consumer's buffer. A short read
+ * restarts the sequence right after it, so a file that grows while read leaves no gap.
+ */
+export class ReadAhead {
+  readonly #stream: Readable;
+  readonly #source: PositionalSource;
+  readonly #options: ReadAheadOptions;
+  readonly #slab = new Slab();
+  readonly #controller = new AbortController();
+  #queue: Pending[] = [];
+  #next: number;
+  #eof = false;
+  #stopped = false;
+  #wanted = true;
+
+  constructor(stream: Readable, source: PositionalSource, options: ReadAheadOptions) {
+    this.#stream = stream;
+    this.#source = source;
+    this.#options = options;
+    this.#next = options.start;
+  }
+
+  /** The consumer wants data: start reads up to the depth; end the stream when all is read. */
+  fill(): void {
+    this.#wanted = true;
+    const { chunkSize, depth, end } = this.#options;
+    while (!this.#stopped && !this.#eof && this.#queue.length < depth && this.#next <= end) {
+      const length = Math.min(chunkSize, end - this.#next + 1);
+      const entry: Pending = { buffer: this.#slab.take(length), position: this.#next, length, bytes: 0, error: undefined, done: false };
+      this.#next += length;
+      this.#queue.push(entry);
+      this.#source.read(entry.buffer, entry.position, this.#controller.signal).then(
+        (bytes) => {
+          entry.bytes = bytes;
+          entry.done = true;
+          this.#drain();
+        },
+        (error) => {
+          entry.error = error;
+          entry.done = true;
+          this.#drain();
+        },
+      );
+    }
+    if (!this.#stopped && this.#queue.length === 0 && (this.#eof || this.#next > end)) {
+      this.#stopped = true;
+      this.#stream.push(null);
+    }
+  }
+
+  /** The stream is being destroyed: cancel what is in flight; nothing more is pushed. */
+  stop(): void {
+    if (this.#stopped && this.#controller.signal.aborted) return;
+    this.#stopped = true;
+    this.#controller.abort();
+  }
+
+  #drain(): void {
+    while (!this.#stopped && this.#queue[0]?.done) {
+      const entry = this.#queue.shift()!;
+      if (entry.error !== undefined) {
+        this.stop();
+        this.#stream.destroy(entry.error as Error);
+        return;
+      }
+      if (entry.bytes === 0) {
+        this.#eof = true;
+        this.#queue = []; // reads past the end: their (empty) results are not needed
+        break;
+      }
+      this.#options.onChunk?.(entry.bytes);
+      const more = this.#stream.push(entry.buffer.subarray(0, entry.bytes));
+      if (entry.bytes < entry.length) {
+        // A short read: the reads queued after it started past a hole. Read on from here.
+        this.#queue = [];
+        this.#next = entry.position + entry.bytes;
+      }
+      if (!more) this.#wanted = false;
+    }
+    if (this.#wanted || this.#eof) this.fill();
+  }
+}

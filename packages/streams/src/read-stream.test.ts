@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, Writable } from 'node:stream';
+import { titled, unavailable } from '@uring/ring/test';
+import { getLoop } from '@uring/loop';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createReadStream, ReadStream } from './read-stream.js';
+import { errorShape, record } from './testing.js';
+
+const dir = fs.mkdtempSync(join(tmpdir(), 'uring-streams-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, data: Buffer | string) => {
+  const path = join(dir, name);
+  fs.writeFileSync(path, data);
+  return path;
+};
+const big = randomBytes(1 << 20);
+const bigPath = file('big', big);
+const text = 'héllo wörld ✓ '.repeat(20000); // multi-byte characters across chunk boundaries
+const textPath = file('text', text);
+const emptyPath = file('empty', '');
+
+/** Runs the same stream scenario on node:fs and on ours and compares everything observable. */
+async function same(path: fs.PathLike | null, options?: object | string) {
+  const node = await record(fs.createReadStream(path as fs.PathLike, options as never));
+  const ours = await record(createReadStream(path, options as never));
+  expect(ours.events).toEqual(node.events);
+  expect(ours.chunkSizes).toEqual(node.chunkSizes);
+  expect(ours.error).toEqual(node.error);
+  expect(typeof ours.data === 'string' ? ours.data : ours.data.equals(node.data as Buffer)).toBe(typeof node.data === 'string' ? node.data : true);
+  return ours;
+}
+
+const skip = unavailable();
+describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createReadStream', skip), () => {
+  it('reads a whole file: same bytes, chunks and events', async () => {
+    const ours = await same(bigPath);
+    expect(ours.events).toEqual(['open', 'ready', 'data', 'end', 'close']);
+    expect(createReadStream(bigPath)).toBeInstanceOf(ReadStream);
+  });
+
+  it('reads ranges like Node', async () => {
+    for (const range of [{ start: 10, end: 100_000 }, { start: 0, end: 0 }, { start: 5 }, { end: 65_535 }, { end: 65_536 }, { start: 1 << 20 }, { start: 2 << 20 }]) {
+      await same(bigPath, range);
+    }
+  });
+
+  it('decodes encodings like Node, across chunk boundaries', async () => {
+    for (const encoding of ['utf8', 'hex', 'base64', 'latin1'] as const) await same(textPath, { encoding, highWaterMark: 1001 });
+    await same(textPath, 'utf8');
+  });
+
+  it('handles empty files and highWaterMark from 1 byte to 1 MiB', async () => {
+    await same(emptyPath);
+    for (const highWaterMark of [1, 1000, 16_384, 1 << 20]) await same(bigPath, { highWaterMark, end: highWaterMark === 1 ? 3000 : 300_000 });
+  });
+
+  it('reports a missing file exactly like Node', async () => {
+    const ours = await same(join(dir, 'missing'));
+    expect(ours.events).toEqual(['error:ENOENT', 'close']);
+    expect(ours.error).toMatchObject({ code: 'ENOENT', syscall: 'open', errno: -2 });
+  });
+
+  it('reports a directory where a file is expected like Node', async () => {
+    await same(dir);
+  });
+
+  it('validates options exactly like Node', () => {
+    const thrown = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return errorShape(error);
+      }
+      return undefined;
+    };
+    for (const [path, options] of [
+      [bigPath, { start: 10, end: 5 }],
+      [bigPath, { start: 'x' }],
+      [bigPath, { end: -1 }],
+      [bigPath, 42],
+      ['a\0b', {}],
+      [bigPath, { highWaterMark: -1 }],
+    ] as const) {
+      expect(thrown(() => createReadStream(path, options as never))).toEqual(thrown(() => fs.createReadStream(path, options as never)));
+      expect(thrown(() => createReadStream(path, options as never))).toBeDefined();
+    }
+  });
+
+  it('emits Node\'s error for invalid flags', async () => {
+    await same(bigPath, { flags: 'nope' });
+  });
+
+  it('stops on an aborted signal like Node, before and during the read', async () => {
+    await same(bigPath, { signal: AbortSignal.abort() });
+    const controller = new AbortController();
+    const stream = createReadStream(bigPath, { signal: controller.signal, highWaterMark: 1024 });
+    const seen = record(stream);
+    stream.once('data', () => controller.abort());
+    const r = await seen;
+    expect(r.events).toEqual(['open', 'ready', 'data', 'error:ABORT_ERR', 'close']);
+  });
+
+  it('reads from an fd, with and without start, and from a FileHandle', async () => {
+    for (const options of [{ start: 100 }, {}]) {
+      const a = fs.openSync(bigPath, 'r');
+      const b = fs.openSync(bigPath, 'r');
+      fs.readSync(a, Buffer.alloc(10));
+      fs.readSync(b, Buffer.alloc(10)); // the current position matters without `start`
+      const node = await record(fs.createReadStream(null as never, { fd: a, ...options }));
+      const ours = await record(createReadStream(null, { fd: b, ...options }));
+      expect(ours.events).toEqual(node.events);
+      expect((ours.data as Buffer).equals(node.data as Buffer)).toBe(true);
+    }
+    const handle = await open(bigPath);
+    const viaHandle = await record(createReadStream(null, { fd: handle as never }));
+    expect((viaHandle.data as Buffer).equals(big)).toBe(true);
+  });
+
+  it('uses a caller\'s own fs option, as Node does', async () => {
+    let reads = 0;
+    const custom = { ...fs, read: (...args: Parameters<typeof fs.read>) => (reads++, (fs.read as (...a: unknown[]) => void)(...args)) };
+    const r = await record(createReadStream(bigPath, { fs: custom, end: 99_999 }));
+    expect((r.data as Buffer).equals(big.subarray(0, 100_000))).toBe(true);
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it('reads a character device sequentially, as Node does', async () => {
+    await same('/dev/zero', { end: 200_000 });
+  });
+
+  it('destroyed mid-flight: stops, closes its fd, and never pushes again', async () => {
+    const fdsBefore = fs.readdirSync('/proc/self/fd').length;
+    const stream = createReadStream(bigPath, { highWaterMark: 4096 });
+    let after = 0;
+    const seen = record(stream);
+    stream.once('data', () => {
+      stream.destroy();
+      stream.on('data', () => after++);
+    });
+    const r = await seen;
+    expect(r.events).toEqual(['open', 'ready', 'data', 'close']);
+    expect(after).toBe(0);
+    await getLoop().nop(); // the cancelled reads' CQEs have come back
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsBefore);
+  });
+
+  it('keeps memory bounded for a slow consumer', async () => {
+    const path = join(dir, 'huge');
+    const fd = fs.openSync(path, 'w');
+    const chunk = Buffer.alloc(1 << 20, 1);
+    for (let k = 0; k < 64; k++) fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
+    const hwm = 64 * 1024;
+    const stream = createReadStream(path, { highWaterMark: hwm, readAhead: 4 });
+    let maxBuffered = 0;
+    let total = 0;
+    const slow = new Writable({
+      highWaterMark: hwm,
+      write(c, _e, cb) {
+        total += c.length;
+        maxBuffered = Math.max(maxBuffered, stream.readableLength);
+        if (total % (8 << 20) < hwm) setTimeout(cb, 5);
+        else setImmediate(cb);
+      },
+    });
+    await pipeline(stream, slow);
+    expect(total).toBe(64 << 20);
+    // The consumer's buffer, plus at most the reads in flight when it filled up.
+    expect(maxBuffered).toBeLessThanOrEqual((4 + 1) * hwm);
+  });
+
+  it('works in stream.pipeline with Node streams on the other side', async () => {
+    const out = join(dir, 'upper');
+    await pipeline(
+      createReadStream(textPath, { encoding: 'utf8' }),
+      new Transform({ transform: (c, _e, cb) => cb(null, String(c).toUpperCase()) }),
+      fs.createWriteStream(out),
+    );
+    expect(fs.readFileSync(out, 'utf8')).toBe(text.toUpperCase());
+  });
+});

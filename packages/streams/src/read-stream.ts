@@ -1,0 +1,123 @@
+import { constants, ReadStream as NodeReadStream, createReadStream as nodeCreateReadStream, type PathLike } from 'node:fs';
+import { Linux } from '@uring/abi';
+import { getLoop } from '@uring/loop';
+import { uringFsOps } from './fs-ops.js';
+import { ReadAhead } from './read-ahead.js';
+import { uringUsable } from './usable.js';
+
+export interface ReadStreamOptions {
+  flags?: string | number;
+  encoding?: BufferEncoding | null;
+  fd?: number | { fd: number };
+  mode?: number;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  end?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+  fs?: object;
+  /** Reads kept in flight ahead of the consumer (regular files only). Default 4. */
+  readAhead?: number;
+}
+
+type NodeReadStreamCtor = new (path: PathLike | null, options: object) => NodeReadStream;
+
+/** The fields Node's ReadStream keeps that its typings leave out. */
+interface ReadStreamState {
+  fd: number | null;
+  start: number | undefined;
+  end: number;
+  pos: number | undefined;
+  bytesRead: number;
+}
+
+/** Options as Node's getOptions reads them; anything else goes to Node's constructor to reject. */
+function getOptions(options: unknown): Record<string, unknown> | undefined {
+  if (options == null) return {};
+  if (typeof options === 'string') return { encoding: options };
+  if (typeof options === 'object') return { ...(options as object) };
+  return undefined;
+}
+
+// Symbols, not #private fields: Node's constructor can call _destroy (an aborted signal) before
+// a subclass's private fields exist.
+const kUring = Symbol('kUring');
+const kDepth = Symbol('kDepth');
+const kAhead = Symbol('kAhead');
+
+/**
+ * fs.ReadStream on io_uring: Node's own ReadStream (so options, validation, events and their
+ * order are Node's) whose file operations go through the ring, and whose reads of a regular file
+ * run `readAhead` deep. A caller's own `fs` option, a FileHandle `fd`, a non-regular file (pipe,
+ * character device) or an `fd` without `start` (its current position is unknown) keep Node's
+ * one-read-at-a-time path — through the ring unless `fs` was given.
+ */
+export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor) {
+  declare [kUring]: boolean;
+  declare [kDepth]: number;
+  declare [kAhead]: ReadAhead | undefined;
+
+  constructor(path: PathLike | null, options?: ReadStreamOptions | BufferEncoding) {
+    const opts = getOptions(options);
+    const depth = (opts?.readAhead as number | undefined) ?? 4;
+    if (opts) delete opts.readAhead;
+    const uring = opts !== undefined && opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number') && uringUsable();
+    if (uring) opts.fs = uringFsOps;
+    super(path, (opts ?? options) as object);
+    this[kUring] = uring;
+    this[kDepth] = Math.max(1, Math.floor(depth));
+  }
+
+  #state(): ReadStreamState {
+    return this as unknown as ReadStreamState;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    const state = this.#state();
+    const ownFd = state.fd === null;
+    super._construct!((error?: Error | null) => {
+      if (error || !this[kUring] || (!ownFd && state.start === undefined)) return callback(error);
+      // Read ahead only on regular files: a pipe cannot be read at explicit positions.
+      getLoop()
+        .statx('', Linux.AT_EMPTY_PATH, 1 /* STATX_TYPE */, state.fd as number)
+        .then((stx) => {
+          if ((stx.readUInt16LE(28) & constants.S_IFMT) === constants.S_IFREG) this.#startReadAhead();
+          callback();
+        }, callback);
+    });
+  }
+
+  #startReadAhead(): void {
+    const stream = this.#state();
+    const fd = stream.fd as number;
+    const loop = getLoop();
+    this[kAhead] = new ReadAhead(this, { read: (buffer, position, signal) => loop.read(fd, buffer, 0, buffer.length, position, { signal }).then((r) => r.bytesRead) }, {
+      chunkSize: this.readableHighWaterMark,
+      depth: this[kDepth],
+      start: stream.start ?? 0,
+      end: stream.end,
+      onChunk: (bytes) => {
+        stream.bytesRead += bytes;
+        if (stream.pos !== undefined) stream.pos += bytes;
+      },
+    });
+  }
+
+  override _read(size: number): void {
+    const ahead = this[kAhead];
+    if (ahead) ahead.fill();
+    else super._read(size);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this[kAhead]?.stop(); // in-flight reads are cancelled; the loop keeps their buffers until the kernel is done
+    super._destroy(error, callback);
+  }
+}
+
+/** `fs.createReadStream` on io_uring; Node's own where io_uring is unavailable. */
+export function createReadStream(path: PathLike | null, options?: ReadStreamOptions | BufferEncoding): NodeReadStream {
+  if (!uringUsable()) return nodeCreateReadStream(path as PathLike, options as never);
+  return new ReadStream(path, options);
+}

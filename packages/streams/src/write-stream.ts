@@ -1,0 +1,31 @@
+import { WriteStream as NodeWriteStream, createWriteStream as nodeCreateWriteStream, type PathLike } from 'node:fs';
+import { uringFsOps } from './fs-ops.js';
+import { uringUsable } from './usable.js';
+
+export interface WriteStreamOptions {
+  flags?: string | number;
+  encoding?: BufferEncoding | null;
+  fd?: number | { fd: number };
+  mode?: number;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+  flush?: boolean;
+  fs?: object;
+}
+
+/**
+ * `fs.createWriteStream` on io_uring: Node's own WriteStream — its options, validation, events,
+ * `bytesWritten`, `pending`, `path` — with open, write, writev (one writev per batch of queued
+ * chunks, through `_writev`), fsync (`flush`) and close going through the ring. A caller's own
+ * `fs` option or a FileHandle `fd` is used as given; Node's own stream where io_uring is unavailable.
+ */
+export function createWriteStream(path: PathLike | null, options?: WriteStreamOptions | BufferEncoding): NodeWriteStream {
+  if (!uringUsable()) return nodeCreateWriteStream(path as PathLike, options as never);
+  const opts: Record<string, unknown> =
+    options == null ? {} : typeof options === 'string' ? { encoding: options } : typeof options === 'object' ? { ...options } : (options as never);
+  if (opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number')) opts.fs = uringFsOps;
+  return new (NodeWriteStream as unknown as new (path: PathLike | null, options: object) => NodeWriteStream)(path, opts);
+}
