@@ -12,6 +12,7 @@ export interface NativeBinding {
   register(fd: number, opcode: number, arg: ArrayBufferView | ArrayBuffer | null, nrArgs: number): number;
   close(fd: number): number;
   eventfd(initval: number, flags: number): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
   mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
   allocAligned(length: number): ArrayBuffer | number;
   addressOf(view: ArrayBufferView | ArrayBuffer): number;

@@ -25,6 +25,11 @@ export function eventfd(initval = 0, flags = 0): number {
   return check(native().eventfd(initval, flags), 'eventfd');
 }
 
+/** fcntl(2) for commands with an integer argument (F_SETPIPE_SZ, F_GETFL, ...); the result or `-errno`. */
+export function fcntl(fd: number, cmd: number, arg = 0): number {
+  return native().fcntl(fd, cmd, arg);
+}
+
 /** pipe2(2): `[readFd, writeFd]`. Throws a Node-shaped error on failure. `flags`: O_CLOEXEC, O_NONBLOCK. */
 export function pipe(flags = 0): [number, number] {
   const fds = new Int32Array(2);

@@ -5,7 +5,9 @@
  * with BYOB reads straight into the caller's buffer.
  */
 export { createReadStream, ReadStream, type ReadStreamOptions } from './read-stream.js';
-export { createWriteStream, type WriteStreamOptions } from './write-stream.js';
+export { createWriteStream, isUringWriteStream, type WriteStreamOptions } from './write-stream.js';
+export { pipeline } from './pipeline.js';
+export { splice, type SpliceOptions } from './splice.js';
 export { SourceReadable, type SourceReadableOptions } from './source-readable.js';
 export { SinkWritable, type SinkWritableOptions, type PositionalSink } from './sink-writable.js';
 export { ReadAhead, type PositionalSource, type ReadAheadOptions } from './read-ahead.js';

@@ -44,7 +44,10 @@ function getOptions(options: unknown): Record<string, unknown> | undefined {
 // a subclass's private fields exist.
 const kUring = Symbol('kUring');
 const kDepth = Symbol('kDepth');
-const kAhead = Symbol('kAhead');
+const kSetUpDone = Symbol('kSetUpDone');
+export const kAhead = Symbol('kAhead');
+/** Settles when the stream is set up: opened, and read-ahead decided (after 'ready', which Node emits first). */
+export const kSetUp = Symbol('kSetUp');
 
 /**
  * fs.ReadStream on io_uring: Node's own ReadStream (so options, validation, events and their
@@ -57,6 +60,8 @@ export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor
   declare [kUring]: boolean;
   declare [kDepth]: number;
   declare [kAhead]: ReadAhead | undefined;
+  declare [kSetUp]: Promise<void>;
+  declare [kSetUpDone]: () => void;
 
   constructor(path: PathLike | null, options?: ReadStreamOptions | BufferEncoding) {
     const opts = getOptions(options);
@@ -67,6 +72,7 @@ export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor
     super(path, (opts ?? options) as object);
     this[kUring] = uring;
     this[kDepth] = Math.max(1, Math.floor(depth));
+    this[kSetUp] = new Promise<void>((resolve) => (this[kSetUpDone] = resolve));
   }
 
   #state(): ReadStreamState {
@@ -76,15 +82,19 @@ export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor
   override _construct(callback: (error?: Error | null) => void): void {
     const state = this.#state();
     const ownFd = state.fd === null;
+    const done = (error?: Error | null) => {
+      this[kSetUpDone]();
+      callback(error);
+    };
     super._construct!((error?: Error | null) => {
-      if (error || !this[kUring] || (!ownFd && state.start === undefined)) return callback(error);
+      if (error || !this[kUring] || (!ownFd && state.start === undefined)) return done(error);
       // Read ahead only on regular files: a pipe cannot be read at explicit positions.
       getLoop()
         .statx('', Linux.AT_EMPTY_PATH, 1 /* STATX_TYPE */, state.fd as number)
         .then((stx) => {
           if ((stx.readUInt16LE(28) & constants.S_IFMT) === constants.S_IFREG) this.#startReadAhead();
-          callback();
-        }, callback);
+          done();
+        }, done);
     });
   }
 

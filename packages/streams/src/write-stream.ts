@@ -26,6 +26,16 @@ export function createWriteStream(path: PathLike | null, options?: WriteStreamOp
   if (!uringUsable()) return nodeCreateWriteStream(path as PathLike, options as never);
   const opts: Record<string, unknown> =
     options == null ? {} : typeof options === 'string' ? { encoding: options } : typeof options === 'object' ? { ...options } : (options as never);
-  if (opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number')) opts.fs = uringFsOps;
-  return new (NodeWriteStream as unknown as new (path: PathLike | null, options: object) => NodeWriteStream)(path, opts);
+  const uring = opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number');
+  if (uring) opts.fs = uringFsOps;
+  const stream = new (NodeWriteStream as unknown as new (path: PathLike | null, options: object) => NodeWriteStream)(path, opts);
+  if (uring) uringWriteStreams.add(stream);
+  return stream;
+}
+
+const uringWriteStreams = new WeakSet<object>();
+
+/** Whether `stream` is a file WriteStream this package made, writing through the ring. */
+export function isUringWriteStream(stream: unknown): stream is NodeWriteStream {
+  return typeof stream === 'object' && stream !== null && uringWriteStreams.has(stream);
 }

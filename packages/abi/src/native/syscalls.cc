@@ -1,6 +1,7 @@
 // The three io_uring syscalls, called raw (no liburing), plus close and eventfd.
 #include "abi.h"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -73,6 +74,11 @@ Napi::Value EventFd(const Napi::CallbackInfo& info) {
   return Num(info, Result(eventfd(U32(info, 0), I32(info, 1))));
 }
 
+// fcntl(fd, cmd, arg) -> result | -errno, for integer-argument commands (F_SETPIPE_SZ, F_GETFL, ...).
+Napi::Value Fcntl(const Napi::CallbackInfo& info) {
+  return Num(info, Result(fcntl(I32(info, 0), I32(info, 1), I32(info, 2))));
+}
+
 }  // namespace
 
 void InitSyscalls(Napi::Env env, Napi::Object exports) {
@@ -81,6 +87,7 @@ void InitSyscalls(Napi::Env env, Napi::Object exports) {
   exports.Set("register", Napi::Function::New(env, Register, "register"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("eventfd", Napi::Function::New(env, EventFd, "eventfd"));
+  exports.Set("fcntl", Napi::Function::New(env, Fcntl, "fcntl"));
 }
 
 }  // namespace uring

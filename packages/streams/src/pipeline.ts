@@ -1,0 +1,107 @@
+import { WriteStream as NodeWriteStream } from 'node:fs';
+import { Socket } from 'node:net';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { finished, pipeline as nodePipeline } from 'node:stream/promises';
+import { ReadStream, kAhead, kSetUp } from './read-stream.js';
+import { splice } from './splice.js';
+import { isUringWriteStream } from './write-stream.js';
+
+type Streams = Parameters<typeof nodePipeline>;
+const noop = () => {};
+
+interface FileState {
+  fd: number | null;
+  start?: number;
+  end: number;
+  pos?: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+/** A connected plain TCP/Unix socket (not TLS) with nothing queued, whose fd we may write to. */
+function spliceableSocket(s: unknown): s is Socket {
+  if (!(s instanceof Socket) || 'encrypted' in s) return false;
+  const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 && !s.connecting && s.writable && s.writableLength === 0 && !s.writableCorked;
+}
+
+function untouched(r: ReadStream): boolean {
+  return r.readableEncoding === null && r.readableFlowing === null && r.readableLength === 0 && r.bytesRead === 0 && !r.destroyed;
+}
+
+/**
+ * `stream/promises.pipeline`, with a kernel fast path: a ReadStream of a regular file piped
+ * straight into a file WriteStream of this package, or into a connected socket, is moved with
+ * splice through a pipe instead of through JavaScript. Anything else — more stages, encodings,
+ * streams already flowing, TLS — goes through Node's pipeline unchanged.
+ */
+export async function pipeline(...streams: Streams): Promise<void> {
+  const [source, destination, options, ...rest] = streams as unknown[];
+  const plainOptions = options === undefined || (typeof options === 'object' && options !== null && !('pipe' in options) && !('write' in options));
+  if (
+    rest.length === 0 &&
+    plainOptions &&
+    source instanceof ReadStream &&
+    untouched(source) &&
+    (isUringWriteStream(destination) || spliceableSocket(destination))
+  ) {
+    const { signal } = (options ?? {}) as { signal?: AbortSignal };
+    await source[kSetUp];
+    if (destination instanceof NodeWriteStream && destination.pending) await once(destination, 'ready');
+    if (source[kAhead] !== undefined && untouched(source)) return spliceStreams(source, destination as Writable, signal);
+  }
+  return nodePipeline(...streams);
+}
+
+async function spliceStreams(source: ReadStream, destination: Writable, signal: AbortSignal | undefined): Promise<void> {
+  const src = source as unknown as FileState;
+  const socket = destination instanceof Socket;
+  const dst = destination as unknown as FileState & { _handle?: { fd: number } };
+  const outFd = socket ? dst._handle!.fd : (dst.fd as number);
+  const start = src.start ?? 0;
+  const outOffset = socket || dst.pos === undefined ? -1 : dst.pos;
+  // Node's pipeline listens for errors on every stream; so does the fast path. An error on
+  // either end (the peer resetting a socket, say) stops the splice and is what the caller sees.
+  let failure: Error | undefined;
+  const controller = new AbortController();
+  const onError = (error: Error) => {
+    failure ??= error;
+    controller.abort(error);
+  };
+  source.on('error', onError);
+  destination.on('error', onError);
+  const alive = () => {
+    if (failure) throw failure;
+    if (source.destroyed || destination.destroyed) throw Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  };
+  const abort = () => controller.abort(signal!.reason);
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const moved = await splice(src.fd as number, start, outFd, outOffset, src.end - start + 1, { signal: controller.signal, check: alive });
+    src.bytesRead += moved;
+    if (src.pos !== undefined) src.pos += moved;
+    if (!socket) {
+      dst.bytesWritten += moved;
+      if (dst.pos !== undefined) dst.pos += moved;
+    }
+  } catch (error) {
+    // As in any pipeline: an error on either end tears down both.
+    const reason = failure ?? (signal?.aborted ? (error as Error) : (error as Error));
+    source.destroy(reason);
+    destination.destroy(reason);
+    // Like Node's pipeline, leave a no-op handler: a stream torn down may still report its own
+    // error a tick later (a socket's read ECONNRESET), which is not the caller's to handle twice.
+    source.on('error', noop);
+    destination.on('error', noop);
+    throw reason;
+  } finally {
+    source.off('error', onError);
+    destination.off('error', onError);
+    signal?.removeEventListener('abort', abort);
+  }
+  source.push(null); // the bytes went through the kernel: the source is at its end
+  source.resume();
+  destination.end();
+  await Promise.all([finished(source), finished(destination)]);
+}
