@@ -47,8 +47,27 @@ export async function pipeline(...streams: Streams): Promise<void> {
     (isUringWriteStream(destination) || spliceableSocket(destination))
   ) {
     const { signal } = (options ?? {}) as { signal?: AbortSignal };
-    await source[kSetUp];
-    if (destination instanceof NodeWriteStream && destination.pending) await once(destination, 'ready');
+    // Node's pipeline listens for errors from the start; so must the wait for both ends to open.
+    let early: Error | undefined;
+    const capture = (error: Error) => void (early ??= error);
+    source.on('error', capture);
+    (destination as Writable).on('error', capture);
+    try {
+      await source[kSetUp];
+      if (!early && destination instanceof NodeWriteStream && destination.pending) {
+        await Promise.race([once(destination, 'ready'), once(destination, 'close')]);
+      }
+    } finally {
+      source.off('error', capture);
+      (destination as Writable).off('error', capture);
+    }
+    if (early) {
+      source.destroy(early);
+      (destination as Writable).destroy(early);
+      source.on('error', noop);
+      (destination as Writable).on('error', noop);
+      throw early;
+    }
     if (source[kAhead] !== undefined && untouched(source)) return spliceStreams(source, destination as Writable, signal);
   }
   return nodePipeline(...streams);
