@@ -1,5 +1,5 @@
 import { CqeFlag, Errno, Linux, TimeoutFlag, addressOf, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
-import { BufferRing, IoUring } from '@uring/ring';
+import { BufferRing, IoUring, type Sqes } from '@uring/ring';
 import { connect } from 'node:net';
 import { ringConfigs, titled, unavailable } from '@uring/ring/test';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -332,6 +332,50 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('links a chain: in order, a failure cancels the rest, never split by an early flush or the backlog', async () => {
+      const loop = make({ entries: 4, maxInFlight: 4 });
+      const path = join(dir, `${name}-chain`);
+      const fd = openSync(path, 'w+');
+      const data = Buffer.from('linked');
+      const back = Buffer.alloc(6);
+      const order: string[] = [];
+      const steps = [
+        { prep: (s: Sqes, i: number) => s.prepWrite(i, fd, addressOf(data), 6, 0), syscall: 'write', keep: data },
+        { prep: (s: Sqes, i: number) => s.prepFsync(i, fd), syscall: 'fsync' },
+        { prep: (s: Sqes, i: number) => s.prepRead(i, fd, addressOf(back), 6, 0), syscall: 'read', keep: back },
+      ];
+      // Three NOPs first: the SQ (4 entries) cannot take the chain too, so it flushes before writing it.
+      const nops = [loop.nop(), loop.nop(), loop.nop()];
+      const results = await Promise.all(loop.link(steps).map((p, k) => p.then((r) => (order.push(steps[k]!.syscall), r))));
+      await Promise.all(nops);
+      expect(results).toEqual([6, 0, 6]);
+      expect(order).toEqual(['write', 'fsync', 'read']);
+      expect(back.toString()).toBe('linked');
+
+      const failing = loop.link([
+        { prep: (s, i) => s.prepRead(i, -1, addressOf(back), 6, 0), syscall: 'read' },
+        { prep: (s, i) => s.prepNop(i), syscall: 'nop' },
+        { prep: (s, i) => s.prepNop(i), syscall: 'nop' },
+      ]);
+      const settled = await Promise.allSettled(failing);
+      expect(settled.map((r) => (r.status === 'rejected' ? (r.reason as NodeJS.ErrnoException).code : 'ok'))).toEqual(['EBADF', 'ECANCELED', 'ECANCELED']);
+
+      // Behind the backlog: a blocked read holds 3 of 4 slots' worth of room until it times out.
+      const [r, w] = pipe();
+      const blocked = [0, 1, 2].map(() => loop.read(r, Buffer.alloc(1), 0, 1, -1, { timeout: 30 }).catch((e) => e.code));
+      const queued = loop.link([
+        { prep: (s, i) => s.prepNop(i), syscall: 'nop' },
+        { prep: (s, i) => s.prepNop(i), syscall: 'nop' },
+      ]);
+      await tick();
+      expect(loop.metrics.backlog).toBe(1); // the chain waits as one entry
+      expect(await Promise.all(queued)).toEqual([0, 0]);
+      expect(await Promise.all(blocked)).toEqual(['ETIMEDOUT', 'ETIMEDOUT', 'ETIMEDOUT']);
+      await expect(Promise.all(loop.link(Array(5).fill({ prep: (s: Sqes, i: number) => s.prepNop(i), syscall: 'nop' })))).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      for (const f of [fd, r, w]) closeSync(f);
+      await loop.close();
+    });
+
     it('close() drains, rejects new work, cancels what outlives the timeout, and releases the ring', async () => {
       const loop = make();
       const slow = loop.sleep(30);
@@ -344,12 +388,12 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       const blocked = make({ maxInFlight: 1 });
       const [r, w] = pipe();
       const read = blocked.read(r, Buffer.alloc(1));
-      const queued = blocked.nop(); // waits in the backlog behind the blocked read
+      const queued = blocked.nop().catch((e: NodeJS.ErrnoException) => e); // waits in the backlog behind the blocked read
       await tick();
       expect(blocked.metrics.backlog).toBe(1);
       await blocked.close({ timeout: 20 });
       await expect(read).rejects.toMatchObject({ code: 'ECANCELED', syscall: 'read' });
-      await expect(queued).rejects.toMatchObject({ code: 'ECANCELED', syscall: 'nop' });
+      expect(await queued).toMatchObject({ code: 'ECANCELED', syscall: 'nop' });
       expect(blocked.metrics.inFlight).toBe(0);
       expect(await blocked.close()).toBeUndefined(); // idempotent
       closeSync(r);

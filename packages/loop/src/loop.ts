@@ -144,6 +144,18 @@ interface Op {
   generation: number;
   multishot: Multishot | undefined;
   rearm: ((res: number, flags: number) => boolean) | undefined;
+  /** On the first operation of a linked chain: the whole chain, placed and submitted as one. */
+  chain: Op[] | undefined;
+}
+
+/** One step of a linked chain (`Loop.link`). */
+export interface LinkStep {
+  prep: Prep;
+  /** The syscall named in this step's errors. */
+  syscall: string;
+  /** What the kernel may touch for this step: kept until its CQE. */
+  keep?: unknown;
+  path?: ErrorContext['path'];
 }
 
 const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
@@ -282,14 +294,16 @@ export class Loop {
     len = 0,
     pos = 0,
     fixed = false,
+    chained?: Op[],
   ): Promise<T> {
     if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const timeout = options.timeout ?? this.#defaultTimeout;
     if (!(timeout >= 0)) return Promise.reject(outOfRange('timeout', '>= 0', timeout));
-    return new Promise<T>((resolve, reject) => {
-      const op: Op = {
+    let op!: Op;
+    const promise = new Promise<T>((resolve, reject) => {
+      op = {
         kind,
         fd,
         addr,
@@ -313,9 +327,38 @@ export class Loop {
         generation: 0,
         multishot: undefined,
         rearm: undefined,
+        chain: undefined,
       };
-      this.#enqueue(op);
     });
+    if (!chained) this.#enqueue(op);
+    else chained.push(op);
+    return promise;
+  }
+
+  /**
+   * Runs `steps` as one linked chain (IOSQE_IO_LINK): each starts only after the one before it
+   * succeeded, and a failure (or a short read/write/splice) cancels the rest with ECANCELED.
+   * The chain is placed and submitted as a unit — never split across two io_uring_enter calls
+   * or around the backlog — so it may be at most the SQ's size. Returns one promise per step.
+   */
+  link(steps: readonly LinkStep[], options: Omit<OpOptions, 'timeout'> = {}): Promise<number>[] {
+    const most = Math.min(this.ring.sq.entries, this.maxInFlight);
+    if (steps.length > most) {
+      const error = outOfRange('steps.length', `<= ${most} (the SQ size and maxInFlight)`, steps.length);
+      return steps.map(() => Promise.reject(error));
+    }
+    const ops: Op[] = [];
+    const promises = steps.map((step) =>
+      withCallerStack(
+        this.#start<number>(step.prep, step.syscall, step.keep, undefined, { ...options, timeout: 0 }, step.path === undefined ? undefined : { path: step.path }, 1, Kind.Custom, 0, 0, 0, 0, false, ops),
+      ),
+    );
+    if (ops.length === steps.length && ops.length > 0) {
+      ops[0]!.chain = ops;
+      for (const op of ops) this.#track(op);
+      if (this.#backlogLength() > 0 || !this.#place(ops[0]!)) this.#backlog.push(ops[0]!);
+    }
+    return promises;
   }
 
   /**
@@ -374,28 +417,61 @@ export class Loop {
       generation: 0,
       multishot: handle,
       rearm: options.rearm ?? defaultRearm,
+      chain: undefined,
     };
     this.#enqueue(op);
     return handle;
   }
 
   #enqueue(op: Op): void {
+    this.#track(op);
+    if (this.#backlogLength() > 0 || !this.#place(op)) this.#backlog.push(op);
+  }
+
+  /** The operation now counts for process lifetime and listens to its signal. */
+  #track(op: Op): void {
     if (!(op.flags & Flag.Unref)) this.#ref();
     if (op.signal) {
       op.onAbort = () => this.#abort(op);
       op.signal.addEventListener('abort', op.onAbort, { once: true });
     }
-    if (this.#backlogLength() > 0 || !this.#place(op)) this.#backlog.push(op);
   }
 
   /** Gives `op` a slot and writes its SQE(s); false when every slot is taken. */
   #place(op: Op): boolean {
+    if (op.chain) return this.#placeChain(op.chain);
     const slot = this.#slots.acquire(op);
     if (slot < 0) return false;
     op.slot = slot;
     op.generation = this.#slots.generation[slot]!;
     if (this.#slots.used > this.metrics.maxInFlight) this.metrics.maxInFlight = this.#slots.used;
     this.#issue(op);
+    return true;
+  }
+
+  /** Gives every operation of a chain a slot and writes its SQEs back to back, linked. */
+  #placeChain(ops: Op[]): boolean {
+    if (this.#slots.capacity - this.#slots.used < ops.length) return false;
+    if (ops.some((op) => op.flags & Flag.Abandoned)) return true; // aborted together while queued
+    for (const op of ops) {
+      op.slot = this.#slots.acquire(op);
+      op.generation = this.#slots.generation[op.slot]!;
+    }
+    if (this.#slots.used > this.metrics.maxInFlight) this.metrics.maxInFlight = this.#slots.used;
+    this.#reserve(ops.length);
+    if (this.#poisoned) {
+      for (const op of ops) this.#fail(op, this.#poisoned);
+      return true;
+    }
+    const { sqes } = this.ring;
+    ops.forEach((op, k) => {
+      const i = this.ring.getSqe();
+      op.prep!(sqes, i);
+      sqes.setUserData(i, op.slot, op.generation);
+      if (k < ops.length - 1) sqes.link(i);
+    });
+    this.metrics.submitted += ops.length;
+    this.#scheduleFlush();
     return true;
   }
 
@@ -708,13 +784,15 @@ export class Loop {
    */
   #dropBacklog(errorFor: (op: Op) => Error | undefined): void {
     for (let k = this.#backlogHead; k < this.#backlog.length; k++) {
-      const op = this.#backlog[k];
-      if (!op || op.flags & Flag.Abandoned) continue;
-      op.flags |= Flag.Abandoned | Flag.Done;
-      if (!(op.flags & Flag.Unref)) this.#unref();
-      const error = errorFor(op);
-      if (op.multishot) op.multishot.end(error);
-      else op.reject(error);
+      const head = this.#backlog[k];
+      for (const op of head?.chain ?? (head ? [head] : [])) {
+        if (op.flags & Flag.Abandoned) continue;
+        op.flags |= Flag.Abandoned | Flag.Done;
+        if (!(op.flags & Flag.Unref)) this.#unref();
+        const error = errorFor(op);
+        if (op.multishot) op.multishot.end(error);
+        else op.reject(error);
+      }
     }
     this.#backlog = [];
     this.#backlogHead = 0;

@@ -1,3 +1,86 @@
 #!/usr/bin/env node
-// This package has no benchmarks yet; see packages/ring/bench for the ring-level figures.
-console.log('@uring/streams: no benchmarks yet');
+// @uring/streams benchmarks (`pnpm bench`), each interleaved with its baseline in the same process:
+//   1. Copy a 512 MiB file with pipeline(createReadStream, createWriteStream): vs Node's streams,
+//      and vs fs.promises.copyFile.
+//   2. Serve a 64 MiB file to a loopback socket: vs fs.createReadStream().pipe(socket).
+// Each copy's destination is unlinked right after, so its dirty pages are dropped, not written
+// back (writeback would turn later reps into a disk benchmark). Flags: --json, --quick.
+import * as fs from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as nodePipeline } from 'node:stream/promises';
+import { createReadStream, createWriteStream, pipeline } from '@uring/streams';
+import { compare, log, quick, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
+
+const MiB = 1 << 20;
+const copySize = (quick ? 32 : 512) * MiB;
+const serveSize = (quick ? 16 : 64) * MiB;
+const dir = fs.mkdtempSync(join(tmpdir(), 'uring-streams-bench-'));
+function makeFile(name, size) {
+  const path = join(dir, name);
+  const fd = fs.openSync(path, 'w');
+  const chunk = Buffer.alloc(MiB, 7);
+  for (let off = 0; off < size; off += MiB) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  fs.readFileSync(path); // into the page cache
+  return path;
+}
+const src = makeFile('src', copySize);
+const served = makeFile('served', serveSize);
+let k = 0;
+
+/** MB/s of one run of `copy(dst)`; the destination is removed afterwards. */
+async function mbps(copy, size) {
+  const dst = join(dir, `dst-${k++}`);
+  const start = performance.now();
+  await copy(dst);
+  const ms = performance.now() - start;
+  fs.rmSync(dst, { force: true });
+  return size / MiB / (ms / 1000);
+}
+
+log(`@uring/streams benchmarks — Node ${process.version}, ${reps} interleaved reps, medians (${copySize / MiB} MiB copy, ${serveSize / MiB} MiB served)\n`);
+const results = [];
+const ours = () => mbps((dst) => pipeline(createReadStream(src), createWriteStream(dst)), copySize);
+results.push(await compare('copy: pipeline(read, write)', ours, () => mbps((dst) => nodePipeline(fs.createReadStream(src), fs.createWriteStream(dst)), copySize), 'MB/s', "Node's streams"));
+results.push(await compare('copy: pipeline(read, write) vs copyFile', ours, () => mbps((dst) => copyFile(src, dst), copySize), 'MB/s', 'fs.promises.copyFile'));
+
+// The receiver runs in its own process (one core each), so the figure is the sender's.
+const receiver = spawn(process.execPath, ['-e', `
+  const net = require('node:net');
+  const size = ${serveSize};
+  const server = net.createServer((socket) => {
+    let got = 0;
+    socket.on('data', (c) => { got += c.length; if (got >= size) socket.end(); });
+  });
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+  process.stdin.on('end', () => server.close()).resume();
+`], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [line] = await once(receiver.stdout, 'data');
+const port = Number(String(line).trim());
+async function serve(send) {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const start = performance.now();
+  const closed = once(socket, 'close');
+  await send(socket);
+  await closed;
+  return serveSize / MiB / ((performance.now() - start) / 1000);
+}
+results.push(
+  await compare(
+    'serve a file to a loopback socket',
+    () => serve((socket) => pipeline(createReadStream(served), socket)),
+    () => serve((socket) => new Promise((resolve, reject) => fs.createReadStream(served).on('error', reject).pipe(socket).on('finish', resolve))),
+    'MB/s',
+    'createReadStream().pipe(socket)',
+  ),
+);
+receiver.stdin.end();
+fs.rmSync(dir, { recursive: true, force: true });
+void seconds;
+report('@uring/streams', results);
