@@ -1,10 +1,15 @@
 import { Errno, Linux, close as closeFd, fcntl, pipe } from '@uring/abi';
-import { getLoop } from '@uring/loop';
+import { getLoop, type Loop } from '@uring/loop';
 
 export interface SpliceOptions {
   signal?: AbortSignal;
   /** Pipe size to ask for (F_SETPIPE_SZ); the kernel may grant less (default 1 MiB). */
   pipeSize?: number;
+  /**
+   * Pipes moving chunks at once when both ends have explicit offsets (default 4); a stream
+   * end (offset -1, e.g. a socket) always gets one, to keep the bytes in order.
+   */
+  lanes?: number;
   /**
    * Called before every submission; throw to stop. The fds are numbers: once their owner has
    * closed one, the number may name another file, so check the owner is still alive.
@@ -12,46 +17,109 @@ export interface SpliceOptions {
   check?: () => void;
 }
 
+const isCode = (error: unknown, errno: number) => (error as { errno?: number }).errno === -errno;
+
 /**
  * Moves up to `length` bytes (Infinity: to EOF) from `inFd` at `inOffset` to `outFd` at
- * `outOffset` (-1: the file position, or a socket) with IORING_OP_SPLICE (5.7) through a pipe —
- * the data never passes through JavaScript, and file pages move into the pipe without a copy.
- * A short splice out (a full socket) is continued from what is still in the pipe. Resolves the
- * number of bytes moved.
+ * `outOffset` (-1: the file position, or a socket) with IORING_OP_SPLICE (5.7) through pipes:
+ * the data never passes through JavaScript, and file pages go into the pipe without a copy.
+ * Each chunk is a linked pair — splice into the pipe, then out of it — so the kernel runs the
+ * second right after the first; file-to-file copies run several such lanes at once. A short
+ * splice (EOF, a full socket) is finished from what is still in the pipe. Resolves the bytes moved.
  */
 export async function splice(inFd: number, inOffset: number, outFd: number, outOffset: number, length: number, options: SpliceOptions = {}): Promise<number> {
   const loop = getLoop();
   const { signal, check = () => {} } = options;
-  const [r, w] = pipe(Linux.O_CLOEXEC);
-  try {
-    let size = fcntl(w, Linux.F_SETPIPE_SZ, options.pipeSize ?? 1 << 20);
-    if (size < 0) size = fcntl(w, Linux.F_GETPIPE_SZ); // over pipe-max-size: keep the default
-    let moved = 0;
-    while (moved < length) {
-      const want = Math.min(size, length - moved);
-      const from = inOffset < 0 ? -1 : inOffset + moved;
-      check();
-      const got = await loop.submit((sqes, i) => sqes.prepSplice(i, inFd, from, w, -1, want, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal });
-      if (got === 0) break; // EOF
-      for (let inPipe = got; inPipe > 0; ) {
-        const to = outOffset < 0 ? -1 : outOffset + moved;
-        let out: number;
-        check();
-        try {
-          out = await loop.submit((sqes, i) => sqes.prepSplice(i, r, -1, outFd, to, inPipe, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal });
-        } catch (error) {
-          // A non-blocking socket that is full: wait until it can take more.
-          if ((error as { errno?: number }).errno !== -Errno.EAGAIN) throw error;
-          await loop.poll(outFd, Linux.POLLOUT, { signal });
-          continue;
+  const ordered = inOffset < 0 || outOffset < 0;
+  const lanes = ordered ? 1 : Math.max(1, options.lanes ?? 4);
+  const start = inOffset < 0 ? 0 : inOffset;
+  let next = start;
+  let moved = 0;
+  let eof = false;
+
+  /** The next chunk to move: [input offset, length], or undefined when all are handed out. */
+  const claim = (size: number): [number, number] | undefined => {
+    const handedOut = next - start;
+    if (eof || handedOut >= length) return undefined;
+    const len = Math.min(size, length - handedOut);
+    const at = next;
+    next += len;
+    return [at, len];
+  };
+
+  async function lane(): Promise<void> {
+    const [r, w] = pipe(Linux.O_CLOEXEC);
+    try {
+      let size = fcntl(w, Linux.F_SETPIPE_SZ, options.pipeSize ?? 1 << 20);
+      if (size < 0) size = fcntl(w, Linux.F_GETPIPE_SZ); // over pipe-max-size: keep the default
+      for (let chunk; (chunk = claim(size)); ) {
+        // A splice in can be short without being at EOF: a chunk that starts inside a page
+        // spans one page more than the pipe holds. Only 0 is EOF; the rest of the chunk follows.
+        for (let [at, len] = chunk; len > 0; ) {
+          const from = inOffset < 0 ? -1 : at;
+          const to = outOffset < 0 ? -1 : outOffset + (at - inOffset);
+          check();
+          const [into, outOf] = loop.link(
+            [
+              { prep: (s, i) => s.prepSplice(i, inFd, from, w, -1, len, Linux.SPLICE_F_MOVE), syscall: 'splice' },
+              { prep: (s, i) => s.prepSplice(i, r, -1, outFd, to, len, Linux.SPLICE_F_MOVE), syscall: 'splice' },
+            ],
+            { signal },
+          );
+          const sent = outOf!.catch((error) => {
+            // Cancelled because the splice in was short, or a full non-blocking socket: what is
+            // still in the pipe is sent below.
+            if (isCode(error, Errno.ECANCELED) || isCode(error, Errno.EAGAIN)) return 0;
+            throw error;
+          });
+          const got = await into!.catch(async (error) => {
+            await sent.catch(() => {});
+            throw error;
+          });
+          const out = await sent;
+          moved += out;
+          await drain(loop, r, outFd, to < 0 ? -1 : to + out, got - out, signal, check, (n) => (moved += n));
+          if (got === 0) {
+            eof = true; // the end of the input: other lanes' later chunks read nothing either
+            break;
+          }
+          at += got;
+          len -= got;
         }
-        inPipe -= out;
-        moved += out;
       }
+    } finally {
+      closeFd(r);
+      closeFd(w);
     }
-    return moved;
-  } finally {
-    closeFd(r);
-    closeFd(w);
   }
+
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return moved;
+}
+
+/** Sends the `count` bytes still in the pipe `r` to `outFd`, waiting out a full socket. */
+async function drain(
+  loop: Loop,
+  r: number,
+  outFd: number,
+  offset: number,
+  count: number,
+  signal: AbortSignal | undefined,
+  check: () => void,
+  onMoved: (n: number) => void,
+): Promise<number> {
+  let sent = 0;
+  while (sent < count) {
+    const to = offset < 0 ? -1 : offset + sent;
+    check();
+    try {
+      const n = await loop.submit((s, i) => s.prepSplice(i, r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal });
+      sent += n;
+      onMoved(n);
+    } catch (error) {
+      if (!isCode(error, Errno.EAGAIN)) throw error;
+      await loop.poll(outFd, Linux.POLLOUT, { signal });
+    }
+  }
+  return sent;
 }
