@@ -42,10 +42,13 @@ export async function timedAsync(op, workers = 1) {
 }
 
 /**
- * Runs `ours` and `theirs` (each returning a rate, sync or async) `reps` times interleaved and
- * prints/returns the medians and the median ratio.
+ * Runs `ours` and `theirs` (each returning a rate, sync or async) once to warm up, then `reps`
+ * times interleaved, and prints/returns the medians and the median ratio.
  */
 export async function compare(name, ours, theirs, unit, baseline) {
+  // One untimed run of each first: the first run pays for cold caches and page allocation.
+  await ours();
+  await theirs();
   const a = [];
   const b = [];
   for (let r = 0; r < reps; r++) {
