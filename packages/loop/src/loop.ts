@@ -827,22 +827,39 @@ export class Loop {
    * it so the table does not keep the file alive. Throws a Node-shaped error when the table is full.
    */
   registerFile(fd: number, tableSize = 1024): FixedFile {
+    const index = this.reserveFileSlot(tableSize);
+    if (index === undefined) throw uringError(-Errno.ENFILE, 'io_uring_register');
+    try {
+      this.ring.registerFilesUpdate(index, [fd]);
+    } catch (error) {
+      this.releaseFileSlot(index);
+      throw error;
+    }
+    this.#fileTable![index] = fd;
+    return { index, fd };
+  }
+
+  /**
+   * Reserves an empty slot of the ring's file table (made on first use with `tableSize` slots),
+   * for an operation that creates a direct descriptor in it (openat_direct, accept_direct,
+   * socket_direct); undefined when every slot is taken. Give it back with releaseFileSlot once
+   * the descriptor in it is closed (close_direct).
+   */
+  reserveFileSlot(tableSize = 1024): number | undefined {
     if (this.#state !== 'open') throw this.#poisoned ?? new LoopClosedError();
     if (this.#fileTable === undefined) {
       this.ring.registerFilesSparse(tableSize);
       this.#fileTable = new Int32Array(tableSize).fill(-1);
       for (let k = tableSize - 1; k >= 0; k--) this.#freeFiles.push(k);
     }
-    const index = this.#freeFiles.pop();
-    if (index === undefined) throw uringError(-Errno.ENFILE, 'io_uring_register');
-    try {
-      this.ring.registerFilesUpdate(index, [fd]);
-    } catch (error) {
-      this.#freeFiles.push(index);
-      throw error;
-    }
-    this.#fileTable[index] = fd;
-    return { index, fd };
+    return this.#freeFiles.pop();
+  }
+
+  /** Returns a slot from reserveFileSlot to the free list. */
+  releaseFileSlot(index: number): void {
+    if (this.#fileTable === undefined || index < 0 || index >= this.#fileTable.length) return;
+    this.#fileTable[index] = -1;
+    this.#freeFiles.push(index);
   }
 
   /** Empties `file`'s slot; operations already submitted on it finish normally. Idempotent. */

@@ -1,0 +1,100 @@
+import * as node from 'node:fs/promises';
+import { Linux, addressOf, cString } from '@uring/abi';
+import { AbortError, getLoop, type Loop } from '@uring/loop';
+import { uringUsable } from '@uring/streams';
+import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
+
+/** The first read's size: most files are smaller, and then the whole readFile is one chain. */
+const FIRST_READ = 64 * 1024;
+/** Node's kIoMaxLength: readFile refuses files larger than 2 GiB. */
+const MAX_LENGTH = 2 ** 31 - 1;
+
+type Options = { encoding?: BufferEncoding | null; flag?: string; signal?: AbortSignal } | BufferEncoding | null | undefined;
+
+function fast(options: unknown): { encoding: BufferEncoding | null; signal: AbortSignal | undefined } | undefined {
+  if (options === undefined || options === null) return { encoding: null, signal: undefined };
+  if (typeof options === 'string') return isEncoding(options) ? { encoding: options as BufferEncoding, signal: undefined } : undefined;
+  if (!plainOptions(options, { encoding: isEncoding, flag: (v) => v === 'r', signal: isSignal })) return undefined;
+  return { encoding: (options.encoding as BufferEncoding | null | undefined) ?? null, signal: options.signal as AbortSignal | undefined };
+}
+
+function tooLarge(size: number): RangeError {
+  const error = new RangeError(`File size (${size}) is greater than 2 GiB`) as RangeError & { code: string };
+  error.code = 'ERR_FS_FILE_TOO_LARGE';
+  return error;
+}
+
+/**
+ * fs.promises.readFile as one linked chain per file — openat into a direct descriptor, then a
+ * 64 KiB read of it — so reading many small files costs one kernel entry per tick for all of
+ * them. A larger file is read on in growing chunks; the descriptor is closed with close_direct.
+ * A FileHandle, a URL, flags other than 'r' and anything unusual go to node:fs/promises.
+ */
+export function readFile(path: unknown, options?: Options): Promise<Buffer | string> {
+  const p = plainPath(path);
+  const opts = fast(options);
+  if (p === undefined || opts === undefined || !uringUsable()) return node.readFile(path as string, options as never);
+  const loop = getLoop();
+  if (opts.signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: opts.signal.reason }));
+  const slot = loop.reserveFileSlot();
+  if (slot === undefined) return node.readFile(path as string, options as never); // the file table is full
+  return readDirect(loop, p, slot, opts.encoding, opts.signal);
+}
+
+async function readDirect(loop: Loop, path: string | Buffer, slot: number, encoding: BufferEncoding | null, signal: AbortSignal | undefined): Promise<Buffer | string> {
+  const c = cString(path);
+  const cAddr = addressOf(c);
+  let buffer = Buffer.allocUnsafe(FIRST_READ);
+  const first = addressOf(buffer);
+  const [opened, read] = loop.link(
+    [
+      // No O_CLOEXEC: a direct descriptor is no fd, and the kernel refuses the flag (EINVAL).
+      { prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, cAddr, Linux.O_RDONLY, 0, slot), syscall: 'open', keep: c, path: path.toString() },
+      {
+        prep: (s, i) => {
+          s.prepRead(i, slot, first, FIRST_READ, 0);
+          s.fixedFile(i);
+        },
+        syscall: 'read',
+        keep: buffer,
+      },
+    ],
+    { signal },
+  );
+  read!.catch(() => {}); // when the open fails, the read is cancelled: the open's error is the one
+  try {
+    await opened;
+  } catch (error) {
+    loop.releaseFileSlot(slot); // nothing was installed in the slot
+    throw error;
+  }
+  try {
+    let total = await read!;
+    while (total === buffer.length) {
+      // Not at the end yet: grow and read on.
+      if (buffer.length >= MAX_LENGTH) throw tooLarge(buffer.length);
+      const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 4, MAX_LENGTH));
+      buffer.copy(bigger, 0, 0, total);
+      buffer = bigger;
+      const at = addressOf(buffer) + total;
+      const want = buffer.length - total;
+      const keep = buffer;
+      const n = await loop.submit(
+        (s, i) => {
+          s.prepRead(i, slot, at, want, total);
+          s.fixedFile(i);
+        },
+        { syscall: 'read', keep, signal },
+      );
+      if (n === 0) break;
+      total += n;
+    }
+    const data = total * 2 <= buffer.length ? Buffer.from(buffer.subarray(0, total)) : buffer.subarray(0, total);
+    return encoding ? data.toString(encoding) : data;
+  } finally {
+    // Close the direct descriptor; the slot is free again once the kernel has closed it.
+    loop
+      .submit((s, i) => s.prepCloseDirect(i, slot), { syscall: 'close' })
+      .then(() => loop.releaseFileSlot(slot), () => loop.releaseFileSlot(slot));
+  }
+}
