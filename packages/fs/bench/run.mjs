@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @uring/fs benchmarks (`pnpm bench`), each interleaved with node:fs/promises in the same process:
-// readFile of 2,000 files of 1–16 KiB at 64 in flight, and stat of 2,000 files at 64 in flight.
+// readFile of 2,000 files of 1–16 KiB, writeFile of 4 KiB files, and stat, each 64 in flight.
 // (The issue's other figures need the parts of fs still on Node.) Flags: --json, --quick.
 import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
@@ -23,6 +23,11 @@ const next = () => files[i++ % count];
 log(`@uring/fs benchmarks — Node ${process.version}, ${reps} interleaved reps, medians, ${count} files\n`);
 const results = [];
 results.push(await compare('readFile, 1–16 KiB files, 64 in flight', () => timedAsync(() => uring.readFile(next()), 64), () => timedAsync(() => node.readFile(next()), 64), 'files/s', 'fs.promises'));
+const outDir = join(dir, 'out');
+fs.mkdirSync(outDir);
+let w = 0;
+const small = Buffer.alloc(4096, 1);
+results.push(await compare('writeFile, 4 KiB files, 64 in flight', () => timedAsync(() => uring.writeFile(join(outDir, `u${w++ % count}`), small), 64), () => timedAsync(() => node.writeFile(join(outDir, `n${w++ % count}`), small), 64), 'files/s', 'fs.promises'));
 results.push(await compare('stat, 64 in flight', () => timedAsync(() => uring.stat(next()), 64), () => timedAsync(() => node.stat(next()), 64), 'ops/s', 'fs.promises'));
 fs.rmSync(dir, { recursive: true, force: true });
 report('@uring/fs', results);

@@ -2,10 +2,12 @@ import * as node from 'node:fs/promises';
 import { backend } from './backend.js';
 import { readFile } from './ops/read-file.js';
 import { lstat, stat } from './ops/stat.js';
+import { link, mkdir, rename, rmdir, symlink, unlink } from './ops/path-ops.js';
+import { appendFile, writeFile } from './ops/write-file.js';
 
 /**
  * node:fs/promises on io_uring. Every function of Node's module is here; those the ring serves so
- * far (stat, lstat, readFile) take the ring for well-formed arguments and hand anything else to
+ * far (stat, lstat, readFile, writeFile, appendFile, unlink, rmdir, mkdir, rename, symlink, link) take the ring for well-formed arguments and hand anything else to
  * Node, and the rest are Node's own until they move onto the ring. The README lists which is which.
  */
 const promises = {
@@ -13,6 +15,14 @@ const promises = {
   stat: stat as typeof node.stat,
   lstat: lstat as typeof node.lstat,
   readFile: readFile as typeof node.readFile,
+  writeFile: writeFile as typeof node.writeFile,
+  appendFile: appendFile as typeof node.appendFile,
+  unlink: unlink as typeof node.unlink,
+  rmdir: rmdir as typeof node.rmdir,
+  mkdir: mkdir as typeof node.mkdir,
+  rename: rename as typeof node.rename,
+  symlink: symlink as typeof node.symlink,
+  link: link as typeof node.link,
 };
 
 export default promises;
