@@ -414,6 +414,16 @@ describe('getLoop', () => {
     await next.close();
   });
 
+  it.skipIf(skip !== undefined)(titled('raises the bounded io-wq worker limit and leaves the unbounded one', skip), async () => {
+    const loop = new Loop();
+    const [bounded, unbounded] = loop.ioWorkers();
+    expect(bounded).toBe(32);
+    expect(unbounded).toBeGreaterThan(32); // the kernel's own limit (RLIMIT_NPROC), untouched
+    const seven = new Loop({ boundedWorkers: 7 });
+    expect(seven.ioWorkers()[0]).toBe(7);
+    await Promise.all([loop.close(), seven.close()]);
+  });
+
   it('validates its options', () => {
     expect(() => new Loop({ maxInFlight: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new Loop({ timeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));

@@ -21,6 +21,8 @@ import {
   timespec,
   uringError,
   type ErrorContext,
+  RegisterOp,
+  register as registerRaw,
 } from '@uring/abi';
 import { CqeBatch, IoUring, type Sqes } from '@uring/ring';
 import { AbortError, CredentialsChangedError, LoopClosedError, UringUnavailableError } from './errors.js';
@@ -78,6 +80,15 @@ export interface LoopOptions {
   sqpollIdle?: number;
   /** Default per-operation timeout in milliseconds (0: none). */
   timeout?: number;
+  /**
+   * io-wq workers for bounded work — regular-file reads and writes the kernel cannot finish
+   * inline (IORING_REGISTER_IOWQ_MAX_WORKERS, 5.15). The kernel's default is the CPU count, which
+   * serializes buffered writes on a small machine; default 32. 0 leaves the limit as it is.
+   * Unbounded work (opens of FIFOs, and the like, which may block indefinitely) is not limited.
+   * The kernel keeps one io-wq per thread, shared by the thread's rings, so loops on one thread
+   * share the limit too.
+   */
+  boundedWorkers?: number;
 }
 
 export interface CloseOptions {
@@ -260,7 +271,19 @@ export class Loop {
     closeOnTeardown(this.ring.fd);
     closeOnTeardown(this.#efd);
     this.#poller = new EventfdPoller(this.#efd, () => this.#reap()).start().unref();
+    const bounded = options.boundedWorkers ?? 32;
+    if (bounded > 0) {
+      // Best effort: kernels before 5.15 lack the call and keep their default.
+      registerRaw(this.ring.fd, RegisterOp.REGISTER_IOWQ_MAX_WORKERS, Uint32Array.of(bounded, 0), 2);
+    }
     this.#credentials = Credentials.current();
+  }
+
+  /** The io-wq worker limits in force: [bounded, unbounded] (IORING_REGISTER_IOWQ_MAX_WORKERS with zeros reads them). */
+  ioWorkers(): [number, number] {
+    const limits = Uint32Array.of(0, 0);
+    this.ring.register(RegisterOp.REGISTER_IOWQ_MAX_WORKERS, limits, 2);
+    return [limits[0]!, limits[1]!];
   }
 
   /** False once the loop is closing, closed, or refuses work after a credentials change. */
