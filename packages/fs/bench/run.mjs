@@ -29,5 +29,17 @@ let w = 0;
 const small = Buffer.alloc(4096, 1);
 results.push(await compare('writeFile, 4 KiB files, 64 in flight', () => timedAsync(() => uring.writeFile(join(outDir, `u${w++ % count}`), small), 64), () => timedAsync(() => node.writeFile(join(outDir, `n${w++ % count}`), small), 64), 'files/s', 'fs.promises'));
 results.push(await compare('stat, 64 in flight', () => timedAsync(() => uring.stat(next()), 64), () => timedAsync(() => node.stat(next()), 64), 'ops/s', 'fs.promises'));
+const bigFile = join(dir, 'big');
+fs.writeFileSync(bigFile, Buffer.alloc((quick ? 8 : 64) << 20, 5));
+fs.readFileSync(bigFile);
+const copyRate = (copy) => async () => {
+  const dst = join(dir, `copy-${w++}`);
+  const start = performance.now();
+  await copy(bigFile, dst);
+  const seconds = (performance.now() - start) / 1000;
+  fs.rmSync(dst);
+  return fs.statSync(bigFile).size / (1 << 20) / seconds;
+};
+results.push(await compare(`copyFile, ${quick ? 8 : 64} MiB`, copyRate((a, b) => uring.copyFile(a, b)), copyRate((a, b) => node.copyFile(a, b)), 'MB/s', 'fs.promises.copyFile'));
 fs.rmSync(dir, { recursive: true, force: true });
 report('@uring/fs', results);

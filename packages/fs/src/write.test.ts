@@ -35,6 +35,9 @@ function setupTree(base: string) {
   fs.mkdirSync(join(base, 'full'));
   fs.writeFileSync(join(base, 'full', 'inside'), 'x');
   fs.symlinkSync('file', join(base, 'sym'));
+  fs.writeFileSync(join(base, 'secret'), 'mode 600', { mode: 0o600 });
+  fs.chmodSync(join(base, 'secret'), 0o600);
+  fs.writeFileSync(join(base, 'big'), big);
 }
 
 const settle = (p: () => Promise<unknown>) =>
@@ -124,6 +127,30 @@ describe(`write operations against node:fs/promises (backend: ${backend()})`, ()
       (f, b) => f.unlink('a\0b'),
       (f) => f.rename(42 as never, 'x'),
       (f, b) => f.link(join(b, 'file'), {} as never),
+    ];
+    for (const call of cases) await same(call);
+  });
+
+  it('copyFile: contents, modes, same file, EXCL, and errors like Node', async () => {
+    const { COPYFILE_EXCL, COPYFILE_FICLONE } = fs.constants;
+    const cases: Array<(f: typeof node, b: string) => Promise<unknown>> = [
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy')),
+      (f, b) => f.copyFile(join(b, 'big'), join(b, 'copy')),
+      (f, b) => f.copyFile(join(b, 'big'), join(b, 'file')), // over a shorter existing file
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'big')), // over a longer one: truncated
+      (f, b) => f.copyFile(join(b, 'secret'), join(b, 'copy')), // the mode comes along
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'file')), // the same file: nothing happens
+      (f, b) => f.copyFile(join(b, 'sym'), join(b, 'file')), // the same file through a symlink
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), COPYFILE_EXCL),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'big'), COPYFILE_EXCL),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), COPYFILE_FICLONE),
+      (f, b) => f.copyFile(join(b, 'missing'), join(b, 'copy')),
+      (f, b) => f.copyFile(join(b, 'dir'), join(b, 'copy')),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'dir')),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'no', 'such')),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), 99),
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), 'x' as never),
+      (f, b) => f.copyFile('a\0b', join(b, 'copy')),
     ];
     for (const call of cases) await same(call);
   });
