@@ -6,6 +6,7 @@
  */
 export { createReadStream, ReadStream, type ReadStreamOptions } from './read-stream.js';
 export { createWriteStream, isUringWriteStream, type WriteStreamOptions } from './write-stream.js';
+export type { FileStreamOptions } from './stream-options.js';
 export { pipeline } from './pipeline.js';
 export { splice, type SpliceOptions } from './splice.js';
 export { SourceReadable, type SourceReadableOptions } from './source-readable.js';

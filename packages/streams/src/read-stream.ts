@@ -4,19 +4,10 @@ import { getLoop } from '@uring/loop';
 import { uringFsOps } from './fs-ops.js';
 import { ReadAhead } from './read-ahead.js';
 import { uringUsable } from './usable.js';
+import type { FileStreamOptions } from './stream-options.js';
 
-export interface ReadStreamOptions {
-  flags?: string | number;
-  encoding?: BufferEncoding | null;
-  fd?: number | { fd: number };
-  mode?: number;
-  autoClose?: boolean;
-  emitClose?: boolean;
-  start?: number;
+export interface ReadStreamOptions extends FileStreamOptions {
   end?: number;
-  highWaterMark?: number;
-  signal?: AbortSignal;
-  fs?: object;
   /** Reads kept in flight ahead of the consumer (regular files only). Default 4. */
   readAhead?: number;
 }

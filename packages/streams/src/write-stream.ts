@@ -1,19 +1,11 @@
 import { WriteStream as NodeWriteStream, createWriteStream as nodeCreateWriteStream, type PathLike } from 'node:fs';
 import { uringFsOps } from './fs-ops.js';
 import { uringUsable } from './usable.js';
+import type { FileStreamOptions } from './stream-options.js';
 
-export interface WriteStreamOptions {
-  flags?: string | number;
-  encoding?: BufferEncoding | null;
-  fd?: number | { fd: number };
-  mode?: number;
-  autoClose?: boolean;
-  emitClose?: boolean;
-  start?: number;
-  highWaterMark?: number;
-  signal?: AbortSignal;
+export interface WriteStreamOptions extends FileStreamOptions {
+  /** fsync before closing. */
   flush?: boolean;
-  fs?: object;
 }
 
 /**
