@@ -265,12 +265,21 @@ export class Loop {
     this.#deferTaskrun = (this.ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
     this.#slots = new Slots<Op>(maxInFlight);
     this.metrics = new Metrics({ inFlight: () => this.#slots.used, backlog: () => this.#backlogLength() });
-    this.#efd = eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-    this.ring.registerEventfd(this.#efd);
+    let efd = -1;
+    try {
+      efd = eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+      this.ring.registerEventfd(efd);
+      this.#poller = new EventfdPoller(efd, () => this.#reap()).start().unref();
+    } catch (error) {
+      // EMFILE and the like: give back what was made, and say why as Node would.
+      if (efd >= 0) closeFd(efd);
+      this.ring.close();
+      throw error;
+    }
+    this.#efd = efd;
     // Ring and eventfd belong to the process: a terminated worker must not leave them behind.
     closeOnTeardown(this.ring.fd);
     closeOnTeardown(this.#efd);
-    this.#poller = new EventfdPoller(this.#efd, () => this.#reap()).start().unref();
     const bounded = options.boundedWorkers ?? 32;
     if (bounded > 0) {
       // Best effort: kernels before 5.15 lack the call and keep their default.
@@ -628,7 +637,14 @@ export class Loop {
       const value = res < 0 ? 0 : res;
       if (op.kind === Kind.Read) op.resolve({ bytesRead: value, buffer: op.keep });
       else if (op.kind === Kind.Write) op.resolve({ bytesWritten: value, buffer: op.keep });
-      else op.resolve(op.map ? op.map(value) : value);
+      else if (!op.map) op.resolve(value);
+      else {
+        try {
+          op.resolve(op.map(value));
+        } catch (error) {
+          op.reject(error); // a caller's map that throws fails its own operation, nothing else
+        }
+      }
     }
   }
 

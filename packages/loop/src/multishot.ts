@@ -66,7 +66,15 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
   /** @internal the loop hands each CQE over. */
   deliver(res: number, flags: number): void {
     if (this.#onCqe) {
-      this.#onCqe(res, flags);
+      try {
+        this.#onCqe(res, flags);
+      } catch (error) {
+        // As for any Node callback: the handler's exception is uncaught — but it must not stop
+        // the loop from settling the rest of the CQEs it has already taken off the ring.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
       return;
     }
     const cqe = { res, flags };

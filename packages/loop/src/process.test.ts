@@ -140,6 +140,28 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(JSON.parse(r.stdout)).toEqual({ code: 'ERR_URING_CREDENTIALS_CHANGED', within: true });
   });
 
+  it('a throwing handler is an uncaught exception, and every other completion still settles', () => {
+    const r = node(`
+      const loop = uring.getLoop();
+      const caught = [];
+      process.on('uncaughtException', (e) => caught.push(e.message));
+      const [rfd, wfd] = abi.pipe();
+      const handle = loop.multishot((s, i) => s.prepPollMultishot(i, rfd, abi.Linux.POLLIN), {
+        syscall: 'poll',
+        onCqe: () => { throw new Error('handler failed'); },
+      });
+      const mapped = loop.submit((s, i) => s.prepNop(i), { syscall: 'nop', map: () => { throw new Error('map failed'); } }).catch((e) => e.message);
+      (await import('node:fs')).writeSync(wfd, 'x');
+      const others = await Promise.all(Array.from({ length: 20 }, () => loop.nop()));
+      await new Promise((r) => setTimeout(r, 20));
+      handle.cancel();
+      await handle.done;
+      console.log(JSON.stringify({ caught: [...new Set(caught)], mapped: await mapped, others: others.every((x) => x === 0) }));
+    `);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ caught: ['handler failed'], mapped: 'map failed', others: true });
+  });
+
   it('reports why io_uring is unavailable with a typed error', () => {
     const r = node(`
       try { new uring.Loop(); console.log('created'); }
