@@ -24,3 +24,4 @@ export function plainOptions(options: unknown, checks: Record<string, (v: unknow
 
 export const isEncoding = (v: unknown) => v === null || (typeof v === 'string' && Buffer.isEncoding(v));
 export const isSignal = (v: unknown) => v instanceof AbortSignal;
+export const isMode = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

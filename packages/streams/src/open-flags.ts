@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { inspect } from 'node:util';
+import { outOfRange } from '@uring/abi';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC } = constants;
 
@@ -50,10 +51,6 @@ export function parseFileMode(value: unknown, name: string, def?: number): numbe
     if (!/^[0-7]+$/.test(mode)) throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string');
     mode = Number.parseInt(mode, 8);
   }
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0xffffffff) {
-    const error = new RangeError(`The value of "${name}" is out of range. It must be >= 0 && <= 4294967295. Received ${String(mode)}`) as RangeError & { code: string };
-    error.code = 'ERR_OUT_OF_RANGE';
-    throw error;
-  }
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0xffffffff) throw outOfRange(name, '>= 0 && <= 4294967295', mode);
   return mode;
 }

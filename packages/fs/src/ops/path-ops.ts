@@ -4,7 +4,7 @@ import { Linux, Op, addressOf, cString } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import type { Prep } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
-import { plainOptions, plainPath } from '../fast-args.js';
+import { plainOptions, plainPath, isMode } from '../fast-args.js';
 
 /** The loop, when io_uring serves this thread and the kernel has `op` (probed); else undefined. */
 function loopFor(op: number) {
@@ -41,7 +41,6 @@ export function rmdir(path: PathLike, options?: object): Promise<void> {
   return run('rmdir', [p], ([a]) => (s, i) => s.prepUnlinkat(i, Linux.AT_FDCWD, a!, Linux.AT_REMOVEDIR));
 }
 
-const isMode = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /** fs.promises.mkdir, not recursive — IORING_OP_MKDIRAT (5.15); `recursive` goes to Node. */
 export function mkdir(path: PathLike, options?: Mode | MakeDirectoryOptions | null): Promise<string | undefined> {

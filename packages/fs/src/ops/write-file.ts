@@ -2,7 +2,7 @@ import * as node from 'node:fs/promises';
 import { Errno, Linux, addressOf, cString } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
-import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
+import { isEncoding, isSignal, plainOptions, plainPath, isMode } from '../fast-args.js';
 
 const FLAGS: Record<string, number> = {
   w: Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC,
@@ -10,7 +10,6 @@ const FLAGS: Record<string, number> = {
   a: Linux.O_WRONLY | Linux.O_CREAT | Linux.O_APPEND,
   ax: Linux.O_WRONLY | Linux.O_CREAT | Linux.O_APPEND | Linux.O_EXCL,
 };
-const isMode = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 interface Plan {
   data: Buffer;
