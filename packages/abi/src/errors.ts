@@ -1,4 +1,4 @@
-import { getSystemErrorMap } from 'node:util';
+import { getSystemErrorMap, inspect } from 'node:util';
 
 /**
  * The one place where a `-errno` becomes an Error, shaped like Node's own system errors
@@ -59,19 +59,88 @@ export function check(result: number, syscall: string, context?: ErrorContext): 
   return result;
 }
 
-/** Node's `ERR_OUT_OF_RANGE` RangeError, as lib/internal/errors.js words it. */
-export function outOfRange(name: string, range: string, received: unknown): RangeError & { code: string } {
-  const error = new RangeError(
-    `The value of "${name}" is out of range. It must be ${range}. Received ${String(received)}`,
-  ) as RangeError & { code: string };
-  error.code = 'ERR_OUT_OF_RANGE';
-  return error;
+/** `1_000_000_000` as Node's addNumericalSeparator writes large numbers in messages. */
+function separated(digits: string): string {
+  const sign = digits.startsWith('-') ? '-' : '';
+  let rest = sign ? digits.slice(1) : digits;
+  let out = '';
+  while (rest.length > 3) {
+    out = `_${rest.slice(-3)}${out}`;
+    rest = rest.slice(0, -3);
+  }
+  return `${sign}${rest}${out}`;
 }
 
-/** Node's `ERR_INVALID_ARG_TYPE` TypeError. */
-export function invalidArgType(name: string, expected: string, received: unknown): TypeError & { code: string } {
-  const what = received === null ? 'null' : received === undefined ? 'undefined' : `type ${typeof received}`;
-  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ${what}`) as TypeError & { code: string };
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
+/** How Node's ERR_OUT_OF_RANGE shows the received value: large integers with separators, bigints with `n`. */
+function rangeReceived(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) return separated(String(value));
+  if (typeof value === 'bigint') {
+    const digits = String(value);
+    return `${value > 2n ** 32n || value < -(2n ** 32n) ? separated(digits) : digits}n`;
+  }
+  return inspect(value);
+}
+
+/** How Node's ERR_INVALID_ARG_TYPE describes the received value (`determineSpecificType`). */
+export function describeReceived(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'bigint':
+      return `type bigint (${value}n)`;
+    case 'number':
+      return `type number (${Object.is(value, -0) ? '-0' : String(value)})`;
+    case 'boolean':
+      return `type boolean (${value})`;
+    case 'symbol':
+      return `type symbol (${String(value)})`;
+    case 'function':
+      return `function ${value.name}`;
+    case 'string': {
+      const shown = value.length > 28 ? `${value.slice(0, 25)}...` : value;
+      return shown.includes("'") ? `type string (${JSON.stringify(shown)})` : `type string ('${shown}')`;
+    }
+    default: {
+      const ctor = (value as { constructor?: { name?: string } }).constructor;
+      if (ctor && typeof ctor.name === 'string' && ctor.name !== '') return `an instance of ${ctor.name}`;
+      return inspect(value, { depth: -1 });
+    }
+  }
+}
+
+type CodedError<E> = E & { code: string };
+
+function coded<E extends Error>(error: E, code: string): CodedError<E> {
+  const e = error as CodedError<E>;
+  e.code = code;
+  return e;
+}
+
+/** Node's `ERR_OUT_OF_RANGE` RangeError, as lib/internal/errors.js words it. */
+export function outOfRange(name: string, range: string, received: unknown): CodedError<RangeError> {
+  return coded(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${rangeReceived(received)}`), 'ERR_OUT_OF_RANGE');
+}
+
+/**
+ * Node's `ERR_INVALID_ARG_TYPE` TypeError. `expected` is the phrase after "must be", e.g.
+ * `of type number` or `an instance of Buffer, TypedArray, or DataView`.
+ */
+export function invalidArgType(name: string, expected: string, received: unknown): CodedError<TypeError> {
+  const what = name.includes('.') ? 'property' : 'argument';
+  return coded(new TypeError(`The "${name}" ${what} must be ${expected}. Received ${describeReceived(received)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+/** Node's `ERR_INVALID_ARG_VALUE` TypeError: `The argument 'name' is invalid. Received 'x'`. */
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): CodedError<TypeError> {
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+  const what = name.includes('.') ? 'property' : 'argument';
+  return coded(new TypeError(`The ${what} '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
+}
+
+/** Node's validateInteger: a number, an integer, within [min, max]. */
+export function validateInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
 }

@@ -6,6 +6,7 @@ import promises from './promises.js';
 
 export default promises;
 export { backend } from './backend.js';
+export { FileHandle } from './file-handle.js';
 export const {
   access, appendFile, chmod, chown, copyFile, cp, lchmod, lchown, lutimes, link, lstat, mkdir, mkdtemp, open,
   opendir, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, statfs, symlink, truncate,

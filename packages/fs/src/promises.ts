@@ -5,10 +5,11 @@ import { lstat, stat } from './ops/stat.js';
 import { link, mkdir, rename, rmdir, symlink, unlink } from './ops/path-ops.js';
 import { appendFile, writeFile } from './ops/write-file.js';
 import { copyFile } from './ops/copy-file.js';
+import { open } from './ops/open.js';
 
 /**
  * node:fs/promises on io_uring. Every function of Node's module is here; those the ring serves so
- * far (stat, lstat, readFile, writeFile, appendFile, unlink, rmdir, mkdir, rename, symlink, link, copyFile) take the ring for well-formed arguments and hand anything else to
+ * far (open and its FileHandle, stat, lstat, readFile, writeFile, appendFile, unlink, rmdir, mkdir, rename, symlink, link, copyFile) take the ring for well-formed arguments and hand anything else to
  * Node, and the rest are Node's own until they move onto the ring. The README lists which is which.
  */
 const promises = {
@@ -25,6 +26,7 @@ const promises = {
   symlink: symlink as typeof node.symlink,
   link: link as typeof node.link,
   copyFile: copyFile as typeof node.copyFile,
+  open: open as unknown as typeof node.open,
 };
 
 export default promises;

@@ -963,13 +963,14 @@ export class Loop {
 
   #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
     if (!Array.isArray(buffers) || !buffers.every(isView))
-      return Promise.reject(invalidArgType('buffers', 'an instance of ArrayBufferView[]', buffers));
+      return Promise.reject(invalidArgType('buffers', 'an ArrayBufferView[]', buffers));
     const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
     const addr = addressOf(vecs);
     const n = buffers.length;
     return this.submit(
       syscall === 'readv' ? (sqes, i) => sqes.prepReadv(i, fd, addr, n, position) : (sqes, i) => sqes.prepWritev(i, fd, addr, n, position),
-      { ...options, syscall, keep: [buffers, vecs] },
+      // Named as libuv names vectored I/O in Node's errors: 'read' / 'write'.
+      { ...options, syscall: syscall === 'readv' ? 'read' : 'write', keep: [buffers, vecs] },
     );
   }
 

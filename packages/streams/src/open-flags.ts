@@ -1,14 +1,7 @@
 import { constants } from 'node:fs';
-import { inspect } from 'node:util';
-import { outOfRange } from '@uring/abi';
+import { invalidArgValue, validateInteger } from '@uring/abi';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC } = constants;
-
-function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError & { code: string } {
-  const error = new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value)}`) as TypeError & { code: string };
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  return error;
-}
 
 const table: Record<string, number> = {
   r: O_RDONLY,
@@ -51,6 +44,6 @@ export function parseFileMode(value: unknown, name: string, def?: number): numbe
     if (!/^[0-7]+$/.test(mode)) throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string');
     mode = Number.parseInt(mode, 8);
   }
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0xffffffff) throw outOfRange(name, '>= 0 && <= 4294967295', mode);
+  validateInteger(mode, name, 0, 0xffffffff);
   return mode;
 }

@@ -3,11 +3,11 @@ import { Linux, addressOf, cString } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
+import { FileHandle, kReadFile } from '../file-handle.js';
+import { MAX_LENGTH, tooLarge } from '../handle-io.js';
 
 /** The first read's size: most files are smaller, and then the whole readFile is one chain. */
 const FIRST_READ = 64 * 1024;
-/** Node's kIoMaxLength: readFile refuses files larger than 2 GiB. */
-const MAX_LENGTH = 2 ** 31 - 1;
 
 type Options = { encoding?: BufferEncoding | null; flag?: string; signal?: AbortSignal } | BufferEncoding | null | undefined;
 
@@ -18,12 +18,6 @@ function fast(options: unknown): { encoding: BufferEncoding | null; signal: Abor
   return { encoding: (options.encoding as BufferEncoding | null | undefined) ?? null, signal: options.signal as AbortSignal | undefined };
 }
 
-function tooLarge(size: number): RangeError {
-  const error = new RangeError(`File size (${size}) is greater than 2 GiB`) as RangeError & { code: string };
-  error.code = 'ERR_FS_FILE_TOO_LARGE';
-  return error;
-}
-
 /**
  * fs.promises.readFile as one linked chain per file — openat into a direct descriptor, then a
  * 64 KiB read of it — so reading many small files costs one kernel entry per tick for all of
@@ -31,6 +25,7 @@ function tooLarge(size: number): RangeError {
  * A FileHandle, a URL, flags other than 'r' and anything unusual go to node:fs/promises.
  */
 export function readFile(path: unknown, options?: Options): Promise<Buffer | string> {
+  if (path instanceof FileHandle) return path[kReadFile](options);
   const p = plainPath(path);
   const opts = fast(options);
   if (p === undefined || opts === undefined || !uringUsable()) return node.readFile(path as string, options as never);

@@ -2,6 +2,8 @@ import * as node from 'node:fs/promises';
 import { Errno, Linux, addressOf, cString } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
+import { FileHandle, kWriteFile } from '../file-handle.js';
+import { fileOptions } from '../handle-io.js';
 import { isEncoding, isSignal, plainOptions, plainPath, isMode } from '../fast-args.js';
 
 const FLAGS: Record<string, number> = {
@@ -109,6 +111,7 @@ async function writeDirect(loop: Loop, path: string | Buffer, plan: Plan, slot: 
 }
 
 function write(defaultFlag: 'w' | 'a', file: unknown, data: unknown, options: unknown): Promise<void> {
+  if (file instanceof FileHandle) return (async () => file[kWriteFile](data, fileOptions(options, defaultFlag)))();
   const path = plainPath(file);
   const p = plan(data, options, defaultFlag);
   const fallback = () => (defaultFlag === 'w' ? node.writeFile(file as string, data as string, options as never) : node.appendFile(file as string, data as string, options as never));
@@ -120,7 +123,7 @@ function write(defaultFlag: 'w' | 'a', file: unknown, data: unknown, options: un
   return writeDirect(loop, path, p, slot);
 }
 
-/** fs.promises.writeFile on the ring for paths and string/Buffer data; FileHandles, URLs, iterables and other flags go to Node. */
+/** fs.promises.writeFile on the ring for paths and string/Buffer data; URLs, iterables and other flags go to Node. */
 export function writeFile(file: unknown, data: unknown, options?: unknown): Promise<void> {
   return write('w', file, data, options);
 }

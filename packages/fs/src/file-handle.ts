@@ -1,0 +1,351 @@
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type { BigIntStats, ReadStream, Stats, WriteStream } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import type { ReadableStream } from 'node:stream/web';
+import { promisify } from 'node:util';
+import { Errno, invalidArgType, outOfRange, uringError, validateInteger } from '@uring/abi';
+import { fdIo } from './fd-io.js';
+import { parseFileMode, toWebReadable } from '@uring/streams';
+import { filePosition, readArgs, validateBufferArray, writeArgs } from './handle-args.js';
+import { fileOptions, readAll, writeAll, type FileOptions } from './handle-io.js';
+
+const kRef = Symbol('kRef');
+const kUnref = Symbol('kUnref');
+/** Reads the whole file from the current position, without the closed-handle check (fs.readFile(handle) has none). */
+export const kReadFile = Symbol('kReadFile');
+/** Writes `data` at the current position, without the closed-handle check (fs.writeFile(handle) has none). */
+export const kWriteFile = Symbol('kWriteFile');
+
+const MAX_USER_ID = 2 ** 32 - 1;
+
+const nodeFstat = promisify(fs.fstat);
+const nodeFchmod = promisify(fs.fchmod);
+const nodeFchown = promisify(fs.fchown);
+const nodeFutimes = promisify(fs.futimes);
+
+let warnedDeprecation = false;
+/**
+ * A FileHandle collected while still open has its descriptor closed, with the warnings Node prints
+ * for its own FileHandle (src/node_file.cc, DEP0137).
+ */
+const collected = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } finally {
+    process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
+    if (!warnedDeprecation) {
+      warnedDeprecation = true;
+      process.emitWarning(
+        'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using ' +
+          'FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+        'DeprecationWarning',
+        'DEP0137',
+      );
+    }
+  }
+});
+
+function closedError(syscall: string): Error {
+  const error = new Error('file closed') as NodeJS.ErrnoException;
+  error.code = 'EBADF';
+  error.syscall = syscall;
+  return error;
+}
+
+function invalidState(message: string): Error {
+  const error = new Error(`Invalid state: ${message}`) as Error & { code: string };
+  error.code = 'ERR_INVALID_STATE';
+  return error;
+}
+
+let nextAsyncId = 1;
+
+/**
+ * fs/promises' FileHandle on io_uring: reads, writes, vectored I/O, fsync, ftruncate (6.9), statx
+ * and close go through the ring (Node's fs where io_uring is unusable — the same class either
+ * way); chmod, chown, utimes and `stat({ bigint: true })` through Node's fs on the same descriptor. Behaves as Node's: a method called after close rejects with EBADF
+ * ('file closed', `syscall` the method's); `close()` is idempotent and waits for the operations
+ * in flight; 'close' is emitted when closing begins; a handle collected while open is closed with
+ * Node's warning.
+ */
+export class FileHandle extends EventEmitter {
+  #fd: number;
+  #refs = 1;
+  #closing: Promise<void> | undefined;
+  #closeResolve: (() => void) | undefined;
+  #closeReject: ((error: unknown) => void) | undefined;
+  #locked = false;
+  readonly #asyncId = nextAsyncId++;
+
+  constructor(fd: number) {
+    super();
+    this.#fd = fd;
+    collected.register(this, fd, this);
+  }
+
+  /** The numeric descriptor; -1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  getAsyncId(): number {
+    return this.#asyncId;
+  }
+
+  /** Runs `op` holding a reference, so close() waits for it (Node's fsCall). */
+  async #call<T>(syscall: string, op: (fd: number) => Promise<T>): Promise<T> {
+    if (this.#fd === -1) throw closedError(syscall);
+    this[kRef]();
+    try {
+      return await op(this.#fd);
+    } finally {
+      this[kUnref]();
+    }
+  }
+
+  [kRef](): void {
+    this.#refs++;
+  }
+
+  [kUnref](): void {
+    if (--this.#refs === 0) {
+      const fd = this.#release();
+      closeFd(fd).then(this.#closeResolve, this.#closeReject);
+    }
+  }
+
+  #release(): number {
+    const fd = this.#fd;
+    this.#fd = -1;
+    collected.unregister(this);
+    return fd;
+  }
+
+  /**
+   * Closes the descriptor once no operation of this handle is in flight; idempotent. Like Node's,
+   * a property, so `const { close } = handle` works.
+   */
+  close = (): Promise<void> => {
+    if (this.#fd === -1 && !this.#closing) return Promise.resolve();
+    if (this.#closing) return this.#closing;
+    let closing: Promise<void>;
+    if (--this.#refs === 0) {
+      closing = closeFd(this.#release());
+    } else {
+      closing = new Promise<void>((resolve, reject) => {
+        this.#closeResolve = resolve;
+        this.#closeReject = reject;
+      });
+    }
+    this.#closing = closing.finally(() => {
+      this.#closing = undefined;
+      this.#closeResolve = this.#closeReject = undefined;
+    });
+    this.emit('close');
+    return this.#closing;
+  };
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  read(buffer?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: any }> {
+    return this.#call('read', async (fd) => {
+      const args = readArgs(buffer, offset, length, position);
+      if (!('position' in args)) return { __proto__: null, ...args } as { bytesRead: number; buffer: any };
+      const bytesRead = await fdIo().read(fd, args.buffer, args.offset, args.length, args.position);
+      return { __proto__: null, bytesRead, buffer: args.buffer } as { bytesRead: number; buffer: any };
+    });
+  }
+
+  readv(buffers: unknown, position?: unknown): Promise<{ bytesRead: number; buffers: any }> {
+    return this.#call('readv', async (fd) => {
+      validateBufferArray(buffers);
+      // An empty list: what libuv's read of zero buffers gets from the kernel.
+      if (buffers.length === 0) throw uringError(-Errno.EINVAL, 'read');
+      const bytesRead = await fdIo().readv(fd, buffers, filePosition(position));
+      return { __proto__: null, bytesRead, buffers } as { bytesRead: number; buffers: any };
+    });
+  }
+
+  write(data: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: any }> {
+    return this.#call('write', async (fd) => {
+      const args = writeArgs(data, offset, length, position);
+      if (!('position' in args)) return { __proto__: null, ...args } as { bytesWritten: number; buffer: any };
+      const bytesWritten = await fdIo().write(fd, args.buffer, args.offset, args.length, args.position);
+      return { __proto__: null, bytesWritten, buffer: typeof data === 'string' ? data : args.buffer } as { bytesWritten: number; buffer: any };
+    });
+  }
+
+  writev(buffers: unknown, position?: unknown): Promise<{ bytesWritten: number; buffers: any }> {
+    return this.#call('writev', async (fd) => {
+      validateBufferArray(buffers);
+      if (buffers.length === 0) return { __proto__: null, bytesWritten: 0, buffers } as { bytesWritten: number; buffers: any };
+      const bytesWritten = await fdIo().writev(fd, buffers, filePosition(position));
+      return { __proto__: null, bytesWritten, buffers } as { bytesWritten: number; buffers: any };
+    });
+  }
+
+  readFile(options?: unknown): Promise<any> {
+    return this.#call('readFile', () => this[kReadFile](options));
+  }
+
+  async [kReadFile](options?: unknown): Promise<Buffer | string> {
+    const opts = fileOptions(options, 'r');
+    // fs.readFile(handle) after close: Node's native fstat refuses fd -1 before any syscall.
+    if (this.#fd === -1) throw outOfRange('fd', '>= 0 && <= 2147483647', -1);
+    return readAll(this.#fd, opts);
+  }
+
+  writeFile(data: unknown, options?: unknown): Promise<void> {
+    return this.#call('writeFile', () => this[kWriteFile](data, fileOptions(options, 'w')));
+  }
+
+  appendFile(data: unknown, options?: unknown): Promise<void> {
+    return this.#call('writeFile', () => this[kWriteFile](data, fileOptions(options, 'a')));
+  }
+
+  [kWriteFile](data: unknown, options: FileOptions): Promise<void> {
+    return writeAll(this.#fd, data, options);
+  }
+
+  stat(options?: { bigint?: boolean }): Promise<any> {
+    return this.#call('fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : fdIo().fstat(fd)));
+  }
+
+  truncate(len: unknown = 0): Promise<void> {
+    return this.#call('ftruncate', async (fd) => {
+      validateInteger(len, 'len');
+      return fdIo().ftruncate(fd, Math.max(0, len));
+    });
+  }
+
+  sync(): Promise<void> {
+    return this.#call('fsync', async (fd) => {
+      await fdIo().fsync(fd, false);
+    });
+  }
+
+  datasync(): Promise<void> {
+    return this.#call('fdatasync', async (fd) => {
+      await fdIo().fsync(fd, true);
+    });
+  }
+
+  chmod(mode: unknown): Promise<void> {
+    return this.#call('fchmod', (fd) => nodeFchmod(fd, parseFileMode(mode, 'mode')));
+  }
+
+  chown(uid: unknown, gid: unknown): Promise<void> {
+    return this.#call('fchown', (fd) => {
+      validateInteger(uid, 'uid', -1, MAX_USER_ID);
+      validateInteger(gid, 'gid', -1, MAX_USER_ID);
+      return nodeFchown(fd, uid, gid);
+    });
+  }
+
+  utimes(atime: unknown, mtime: unknown): Promise<void> {
+    return this.#call('futimes', (fd) => nodeFutimes(fd, atime as fs.TimeLike, mtime as fs.TimeLike));
+  }
+
+  /**
+   * fs.ReadStream over this handle: reads through the ring at the stream's positions, the handle
+   * referenced while the stream lives, and closed with it when `autoClose` (the default).
+   */
+  createReadStream(options?: Record<string, unknown>): ReadStream {
+    return this.#stream(fs.ReadStream, options) as ReadStream;
+  }
+
+  /** fs.WriteStream over this handle, the same way. */
+  createWriteStream(options?: Record<string, unknown>): WriteStream {
+    return this.#stream(fs.WriteStream, options) as WriteStream;
+  }
+
+  #stream(Stream: typeof fs.ReadStream | typeof fs.WriteStream, options?: Record<string, unknown>): ReadStream | WriteStream {
+    if (options?.fs !== undefined) {
+      const error = new Error('The FileHandle with fs method is not implemented') as Error & { code: string };
+      error.code = 'ERR_METHOD_NOT_IMPLEMENTED';
+      throw error;
+    }
+    const ops = this.#streamOps();
+    const Ctor = Stream as unknown as new (path: null, options: object) => ReadStream | WriteStream;
+    const stream = new Ctor(null, { ...options, fd: this.#fd, fs: ops });
+    this[kRef]();
+    this.on('close', () => stream.close());
+    return stream;
+  }
+
+  /** The callback-style operations Node's streams take as `fs`, done by this handle (Node's FileHandleOperations). */
+  #streamOps() {
+    type Cb<A extends unknown[] = []> = (error: Error | null, ...args: A) => void;
+    return {
+      open: () => {
+        const error = new Error('The open() method is not implemented') as Error & { code: string };
+        error.code = 'ERR_METHOD_NOT_IMPLEMENTED';
+        throw error;
+      },
+      read: (_fd: number, buffer: Buffer, offset: number, length: number, position: number | null, cb: Cb<[number, Buffer]>) => {
+        this.read(buffer, offset, length, position).then((r) => cb(null, r.bytesRead, buffer), (e: Error) => cb(e, 0, buffer));
+      },
+      write: (_fd: number, buffer: Buffer, offset: number, length: number, position: number | null, cb: Cb<[number, Buffer]>) => {
+        this.write(buffer, offset, length, position).then((r) => cb(null, r.bytesWritten, buffer), (e: Error) => cb(e, 0, buffer));
+      },
+      writev: (_fd: number, buffers: Buffer[], position: number | null, cb: Cb<[number, Buffer[]]>) => {
+        this.writev(buffers, position).then((r) => cb(null, r.bytesWritten, buffers), (e: Error) => cb(e, 0, buffers));
+      },
+      close: (_fd: number, cb: Cb) => {
+        this[kUnref]();
+        this.close().then(() => cb(null), (e: Error) => cb(e));
+      },
+      fsync: (_fd: number, cb: Cb) => {
+        this.sync().then(() => cb(null), (e: Error) => cb(e));
+      },
+    };
+  }
+
+  /** readline over `createReadStream(options)`, every line break recognised (crlfDelay: Infinity), as Node's. */
+  readLines(options?: Record<string, unknown>): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
+  }
+
+  /**
+   * A byte ReadableStream of the file from its current position; BYOB reads land in the caller's
+   * buffer straight from the kernel. One per handle, as in Node.
+   */
+  readableWebStream(options: { type?: 'bytes' } = {}): ReadableStream<Uint8Array> {
+    if (this.#fd === -1) throw invalidState('The FileHandle is closed');
+    if (this.#closing) throw invalidState('The FileHandle is closing');
+    if (this.#locked) throw invalidState('The FileHandle is locked');
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+    this.#locked = true;
+    this[kRef]();
+    let done = false;
+    const readable = toWebReadable(
+      {
+        read: (buffer, _position, signal) => fdIo().read(this.#fd, buffer, 0, buffer.byteLength, -1, signal),
+      },
+      {
+        chunkSize: 16_384,
+        close: async () => {
+          if (done) return;
+          done = true;
+          this[kUnref]();
+        },
+      },
+    );
+    this.once('close', () => {
+      if (!readable.locked) readable.cancel().catch(() => undefined);
+    });
+    return readable;
+  }
+}
+
+function closeFd(fd: number): Promise<void> {
+  return fdIo().close(fd);
+}
+
+/** Whether `value` is a FileHandle of this package. */
+export function isFileHandle(value: unknown): value is FileHandle {
+  return value instanceof FileHandle;
+}
