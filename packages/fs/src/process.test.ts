@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { titled } from '@uring/ring/test';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Scenarios that need a process of their own run against the built package, as a user's script would.
+const fsUrl = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
+const dir = mkdtempSync(join(tmpdir(), 'uring-fs-proc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function node(script: string, args: string[] = []) {
+  const source = `import uring from ${JSON.stringify(fsUrl)};\nimport * as node from 'node:fs/promises';\n${script}`;
+  return spawnSync(process.execPath, [...args, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 20_000, env: process.env });
+}
+
+const root = process.getuid?.() === 0;
+
+describe(`@uring/fs in a process of its own (URING_DISABLE=${process.env.URING_DISABLE ?? ''})`, () => {
+  it('a FileHandle collected while open is closed, with Node\'s warnings', () => {
+    const r = node(
+      `
+      const fs = await import('node:fs');
+      const warnings = [];
+      process.on('warning', (w) => warnings.push([w.name, w.code ?? '', w.message.slice(0, 40)]));
+      const openSome = async () => {
+        const fds = [];
+        for (let i = 0; i < 3; i++) fds.push((await uring.open('/proc/self/status', 'r')).fd);
+        return fds;
+      };
+      const fds = await openSome();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 10 && warnings.length < 4; i++) {
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // fd numbers are reused at once (a warning's write may open one): count what they point to.
+      const statusFiles = fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try { return fs.readlinkSync('/proc/self/fd/' + fd).endsWith('/status'); } catch { return false; }
+      });
+      console.log(JSON.stringify({ opened: fds.length, open: statusFiles.length, warnings }));
+    `,
+      ['--expose-gc'],
+    );
+    expect(r.stderr.replace(/\(node:\d+\)[^\n]*\n?|\(Use `node --trace-[^\n]*\n?/g, '')).toBe('');
+    const { opened, open, warnings } = JSON.parse(r.stdout) as { opened: number; open: number; warnings: string[][] };
+    expect([opened, open]).toEqual([3, 0]);
+    expect(warnings.filter(([, , m]) => m.startsWith('Closing file descriptor'))).toHaveLength(3);
+    expect(warnings.filter(([name, code]) => name === 'DeprecationWarning' && code === 'DEP0137')).toHaveLength(1);
+  });
+
+  it.skipIf(!root)(titled('permission denied, as an unprivileged user: the same errors as Node', root ? undefined : 'needs to start as root to become nobody'), () => {
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'root only');
+    chmodSync(secret, 0o600);
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o700 });
+    writeFileSync(join(locked, 'inside'), 'x');
+    chmodSync(dir, 0o755);
+    const r = node(`
+      process.setgid(65534);
+      process.setuid(65534);
+      const calls = [
+        (f) => f.readFile(${JSON.stringify(secret)}),
+        (f) => f.open(${JSON.stringify(secret)}, 'r'),
+        (f) => f.open(${JSON.stringify(secret)}, 'r+'),
+        (f) => f.writeFile(${JSON.stringify(secret)}, 'x'),
+        (f) => f.appendFile(${JSON.stringify(secret)}, 'x'),
+        (f) => f.writeFile(${JSON.stringify(join(locked, 'new'))}, 'x'),
+        (f) => f.stat(${JSON.stringify(join(locked, 'inside'))}),
+        (f) => f.lstat(${JSON.stringify(join(locked, 'inside'))}),
+        (f) => f.unlink(${JSON.stringify(secret)}),
+        (f) => f.mkdir(${JSON.stringify(join(locked, 'd'))}),
+        (f) => f.rename(${JSON.stringify(secret)}, ${JSON.stringify(join(dir, 'moved'))}),
+        (f) => f.copyFile(${JSON.stringify(secret)}, '/tmp/never-${process.pid}'),
+      ];
+      const settle = (p) => p.then(
+        (v) => ({ ok: true }),
+        (e) => ({ message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, dest: e.dest }),
+      );
+      const out = [];
+      for (const call of calls) out.push([await settle(call(node)), await settle(call(uring))]);
+      console.log(JSON.stringify(out));
+    `);
+    expect(r.stderr).toBe('');
+    const pairs = JSON.parse(r.stdout) as Array<[Record<string, unknown>, Record<string, unknown>]>;
+    expect(pairs).toHaveLength(12);
+    for (const [expected, actual] of pairs) {
+      expect(actual).toEqual(expected);
+      expect(expected.code).toMatch(/^EACCES|EPERM$/);
+    }
+  });
+});
