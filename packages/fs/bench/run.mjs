@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// @uring/fs benchmarks (`pnpm bench`), each interleaved with node:fs/promises in the same process:
-// readFile of 2,000 files of 1–16 KiB, writeFile of 4 KiB files, and stat, each 64 in flight.
-// (The issue's other figures need the parts of fs still on Node.) Flags: --json, --quick.
+// @uring/fs benchmarks (`pnpm bench`), each interleaved with node:fs/promises in the same process,
+// and Node with UV_USE_IO_URING=1 (libuv's own io_uring, opt-in since the CVE-2024-22017 fix) as a
+// third column, measured in a child process because libuv reads the variable once at start-up.
+// Flags: --json, --quick.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import uring from '@uring/fs';
-import { compare, log, quick, report, reps, timedAsync } from '../../../scripts/bench-harness.mjs';
+import { argv, compare, fmt, log, median, quick, report, reps, timedAsync } from '../../../scripts/bench-harness.mjs';
+
+/** In the child: measure only Node's side of each case and print the medians as JSON. */
+const baselineOnly = argv.has('--baseline-only');
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'uring-fs-bench-'));
 const count = quick ? 500 : 2000;
@@ -17,18 +23,45 @@ const files = Array.from({ length: count }, (_, k) => {
   return path;
 });
 files.forEach((f) => fs.readFileSync(f)); // page cache
-
 let i = 0;
 const next = () => files[i++ % count];
-log(`@uring/fs benchmarks — Node ${process.version}, ${reps} interleaved reps, medians, ${count} files\n`);
-const results = [];
-results.push(await compare('readFile, 1–16 KiB files, 64 in flight', () => timedAsync(() => uring.readFile(next()), 64), () => timedAsync(() => node.readFile(next()), 64), 'files/s', 'fs.promises'));
+
 const outDir = join(dir, 'out');
 fs.mkdirSync(outDir);
 let w = 0;
 const small = Buffer.alloc(4096, 1);
-results.push(await compare('writeFile, 4 KiB files, 64 in flight', () => timedAsync(() => uring.writeFile(join(outDir, `u${w++ % count}`), small), 64), () => timedAsync(() => node.writeFile(join(outDir, `n${w++ % count}`), small), 64), 'files/s', 'fs.promises'));
-results.push(await compare('stat, 64 in flight', () => timedAsync(() => uring.stat(next()), 64), () => timedAsync(() => node.stat(next()), 64), 'ops/s', 'fs.promises'));
+
+// Random 4 KiB reads from a file in the page cache, through an open FileHandle.
+const blockFile = join(dir, 'blocks');
+const blockFileSize = (quick ? 16 : 64) << 20;
+fs.writeFileSync(blockFile, Buffer.alloc(blockFileSize, 7));
+fs.readFileSync(blockFile);
+const blocks = blockFileSize / 4096;
+let seed = 12345;
+const randomBlock = () => ((seed = (seed * 1103515245 + 12345) >>> 0) % blocks) * 4096;
+const randomReads = (open) => {
+  let handle;
+  return async () => {
+    handle ??= await open(blockFile, 'r');
+    const buffers = Array.from({ length: 32 }, () => Buffer.alloc(4096));
+    return timedAsync((k) => handle.read(buffers[k], 0, 4096, randomBlock()), 32);
+  };
+};
+
+// 4 KiB appends, fdatasync after every 100.
+const appends = (open, name) => async () => {
+  const path = join(dir, `append-${name}-${w++}`);
+  const handle = await open(path, 'a');
+  let n = 0;
+  const rate = await timedAsync(async () => {
+    await handle.write(small);
+    if (++n % 100 === 0) await handle.datasync();
+  });
+  await handle.close();
+  fs.rmSync(path);
+  return rate;
+};
+
 const bigFile = join(dir, 'big');
 fs.writeFileSync(bigFile, Buffer.alloc((quick ? 8 : 64) << 20, 5));
 fs.readFileSync(bigFile);
@@ -40,6 +73,46 @@ const copyRate = (copy) => async () => {
   fs.rmSync(dst);
   return fs.statSync(bigFile).size / (1 << 20) / seconds;
 };
-results.push(await compare(`copyFile, ${quick ? 8 : 64} MiB`, copyRate((a, b) => uring.copyFile(a, b)), copyRate((a, b) => node.copyFile(a, b)), 'MB/s', 'fs.promises.copyFile'));
+
+const cases = [
+  { name: 'FileHandle.read, random 4 KiB, 32 in flight', unit: 'reads/s', ours: randomReads(uring.open), theirs: randomReads(node.open) },
+  { name: 'readFile, 1–16 KiB files, 64 in flight', unit: 'files/s', ours: () => timedAsync(() => uring.readFile(next()), 64), theirs: () => timedAsync(() => node.readFile(next()), 64) },
+  { name: 'stat, 64 in flight', unit: 'ops/s', ours: () => timedAsync(() => uring.stat(next()), 64), theirs: () => timedAsync(() => node.stat(next()), 64) },
+  { name: '4 KiB appends, datasync every 100', unit: 'writes/s', ours: appends(uring.open, 'u'), theirs: appends(node.open, 'n') },
+  { name: 'writeFile, 4 KiB files, 64 in flight', unit: 'files/s', ours: () => timedAsync(() => uring.writeFile(join(outDir, `u${w++ % count}`), small), 64), theirs: () => timedAsync(() => node.writeFile(join(outDir, `n${w++ % count}`), small), 64) },
+  { name: `copyFile, ${quick ? 8 : 64} MiB`, unit: 'MB/s', ours: copyRate((a, b) => uring.copyFile(a, b)), theirs: copyRate((a, b) => node.copyFile(a, b)) },
+];
+
+if (baselineOnly) {
+  const medians = {};
+  for (const c of cases) {
+    await c.theirs();
+    const rates = [];
+    for (let r = 0; r < reps; r++) rates.push(await c.theirs());
+    medians[c.name] = median(rates);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify(medians));
+  process.exit(0);
+}
+
+log(`@uring/fs benchmarks — Node ${process.version}, ${reps} interleaved reps, medians, ${count} files\n`);
+const results = [];
+for (const c of cases) results.push(await compare(c.name, c.ours, c.theirs, c.unit, 'fs.promises'));
 fs.rmSync(dir, { recursive: true, force: true });
+
+// Third column: Node's own io_uring (libuv), which Node 20 turns on only with UV_USE_IO_URING=1.
+const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--baseline-only', ...(quick ? ['--quick'] : [])], {
+  env: { ...process.env, UV_USE_IO_URING: '1' },
+  encoding: 'utf8',
+});
+if (child.status === 0) {
+  const uv = JSON.parse(child.stdout.trim().split('\n').at(-1));
+  log('\nNode with UV_USE_IO_URING=1 (separate process, not interleaved):');
+  for (const r of results) {
+    r.uvIoUring = uv[r.name];
+    r.ratioVsUvIoUring = r.ours / r.uvIoUring;
+    log(`${r.name.padEnd(44)} ${fmt(r.uvIoUring).padStart(12)} ${r.unit}   @uring/fs ratio ${r.ratioVsUvIoUring.toFixed(2)}`);
+  }
+} else log(`\nUV_USE_IO_URING=1 run failed: ${child.stderr.trim().split('\n').at(-1)}`);
 report('@uring/fs', results);

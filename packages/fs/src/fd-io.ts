@@ -13,8 +13,8 @@ import { statsFromStatx } from './stats.js';
  */
 export interface FdIo {
   open(path: string | Buffer, flags: number, mode: number): Promise<number>;
-  read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, signal?: AbortSignal): Promise<number>;
-  write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, signal?: AbortSignal): Promise<number>;
+  read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, signal?: AbortSignal): Promise<{ bytesRead: number }>;
+  write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, signal?: AbortSignal): Promise<{ bytesWritten: number }>;
   readv(fd: number, buffers: ArrayBufferView[], position: number): Promise<number>;
   writev(fd: number, buffers: ArrayBufferView[], position: number): Promise<number>;
   fsync(fd: number, datasync: boolean): Promise<void>;
@@ -46,8 +46,8 @@ const badFd = (syscall: string) => Promise.reject(uringError(-Errno.EBADF, sysca
 /** Node's fs on the thread pool. */
 const nodeIo: FdIo = {
   open: (path, flags, mode) => node.open(path, flags, mode),
-  read: (fd, buffer, offset, length, position) => fd < 0 ? badFd('read') : node.read(fd, buffer as View, offset, length, nullPosition(position)).then((r) => r.bytesRead),
-  write: (fd, buffer, offset, length, position) => fd < 0 ? badFd('write') : node.write(fd, buffer as View, offset, length, nullPosition(position)).then((r) => r.bytesWritten),
+  read: (fd, buffer, offset, length, position) => fd < 0 ? badFd('read') : node.read(fd, buffer as View, offset, length, nullPosition(position)),
+  write: (fd, buffer, offset, length, position) => fd < 0 ? badFd('write') : node.write(fd, buffer as View, offset, length, nullPosition(position)),
   readv: (fd, buffers, position) => node.readv(fd, buffers as View[], nullPosition(position) ?? undefined).then((r) => r.bytesRead),
   writev: (fd, buffers, position) => node.writev(fd, buffers as View[], nullPosition(position) ?? undefined).then((r) => r.bytesWritten),
   fsync: (fd, datasync) => (datasync ? node.fdatasync(fd) : node.fsync(fd)),
@@ -66,8 +66,8 @@ function asFstat(error: NodeJS.ErrnoException): never {
 /** io_uring: every operation one SQE on this thread's loop; ftruncate falls back to Node before 6.9. */
 const ringIo: FdIo = {
   open: (path, flags, mode) => getLoop().open(path, flags, mode),
-  read: (fd, buffer, offset, length, position, signal) => getLoop().read(fd, buffer, offset, length, position, { signal }).then((r) => r.bytesRead),
-  write: (fd, buffer, offset, length, position, signal) => getLoop().write(fd, buffer, offset, length, position, { signal }).then((r) => r.bytesWritten),
+  read: (fd, buffer, offset, length, position, signal) => getLoop().read(fd, buffer, offset, length, position, signal && { signal }),
+  write: (fd, buffer, offset, length, position, signal) => getLoop().write(fd, buffer, offset, length, position, signal && { signal }),
   readv: (fd, buffers, position) => getLoop().readv(fd, buffers, position),
   writev: (fd, buffers, position) => getLoop().writev(fd, buffers, position),
   fsync: (fd, datasync) => getLoop().fsync(fd, { datasync }).then(() => undefined),

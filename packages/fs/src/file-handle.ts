@@ -5,7 +5,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { ReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
 import { Errno, invalidArgType, outOfRange, uringError, validateInteger } from '@uring/abi';
-import { fdIo } from './fd-io.js';
+import { fdIo, type FdIo } from './fd-io.js';
 import { parseFileMode, toWebReadable } from '@uring/streams';
 import { filePosition, readArgs, validateBufferArray, writeArgs } from './handle-args.js';
 import { fileOptions, readAll, writeAll, type FileOptions } from './handle-io.js';
@@ -77,10 +77,13 @@ export class FileHandle extends EventEmitter {
   #closeReject: ((error: unknown) => void) | undefined;
   #locked = false;
   readonly #asyncId = nextAsyncId++;
+  /** The backend that opened the descriptor serves all of its operations. */
+  readonly #io: FdIo;
 
-  constructor(fd: number) {
+  constructor(fd: number, io: FdIo = fdIo()) {
     super();
     this.#fd = fd;
+    this.#io = io;
     collected.register(this, fd, this);
   }
 
@@ -93,15 +96,30 @@ export class FileHandle extends EventEmitter {
     return this.#asyncId;
   }
 
-  /** Runs `op` holding a reference, so close() waits for it (Node's fsCall). */
-  async #call<T>(syscall: string, op: (fd: number) => Promise<T>): Promise<T> {
-    if (this.#fd === -1) throw closedError(syscall);
-    this[kRef]();
+  /**
+   * Runs `op` holding a reference, so close() waits for it (Node's fsCall). Whatever `op` throws
+   * becomes a rejection. Not an async function: this is every read's and write's path.
+   */
+  #call<T>(syscall: string, op: (fd: number) => Promise<T>): Promise<T> {
+    if (this.#fd === -1) return Promise.reject(closedError(syscall));
+    this.#refs++;
+    let promise: Promise<T>;
     try {
-      return await op(this.#fd);
-    } finally {
+      promise = op(this.#fd);
+    } catch (error) {
       this[kUnref]();
+      return Promise.reject(error);
     }
+    return promise.then(
+      (value) => {
+        this[kUnref]();
+        return value;
+      },
+      (error: unknown) => {
+        this[kUnref]();
+        throw error;
+      },
+    );
   }
 
   [kRef](): void {
@@ -111,7 +129,7 @@ export class FileHandle extends EventEmitter {
   [kUnref](): void {
     if (--this.#refs === 0) {
       const fd = this.#release();
-      closeFd(fd).then(this.#closeResolve, this.#closeReject);
+      this.#io.close(fd).then(this.#closeResolve, this.#closeReject);
     }
   }
 
@@ -131,7 +149,7 @@ export class FileHandle extends EventEmitter {
     if (this.#closing) return this.#closing;
     let closing: Promise<void>;
     if (--this.#refs === 0) {
-      closing = closeFd(this.#release());
+      closing = this.#io.close(this.#release());
     } else {
       closing = new Promise<void>((resolve, reject) => {
         this.#closeResolve = resolve;
@@ -151,12 +169,28 @@ export class FileHandle extends EventEmitter {
   }
 
   read(buffer?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: any }> {
-    return this.#call('read', async (fd) => {
-      const args = readArgs(buffer, offset, length, position);
-      if (!('position' in args)) return { __proto__: null, ...args } as { bytesRead: number; buffer: any };
-      const bytesRead = await fdIo().read(fd, args.buffer, args.offset, args.length, args.position);
-      return { __proto__: null, bytesRead, buffer: args.buffer } as { bytesRead: number; buffer: any };
-    });
+    // #call's work, inlined: this is the hot path, one promise hop over the loop's.
+    const fd = this.#fd;
+    if (fd === -1) return Promise.reject(closedError('read'));
+    let args: ReturnType<typeof readArgs>;
+    try {
+      args = readArgs(buffer, offset, length, position);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!('position' in args)) return Promise.resolve({ __proto__: null, ...args } as { bytesRead: number; buffer: any });
+    this.#refs++;
+    const view = args.buffer;
+    return this.#io.read(fd, view, args.offset, args.length, args.position).then(
+      (r) => {
+        this[kUnref]();
+        return { __proto__: null, bytesRead: r.bytesRead, buffer: view } as { bytesRead: number; buffer: any };
+      },
+      (error: unknown) => {
+        this[kUnref]();
+        throw error;
+      },
+    );
   }
 
   readv(buffers: unknown, position?: unknown): Promise<{ bytesRead: number; buffers: any }> {
@@ -164,17 +198,17 @@ export class FileHandle extends EventEmitter {
       validateBufferArray(buffers);
       // An empty list: what libuv's read of zero buffers gets from the kernel.
       if (buffers.length === 0) throw uringError(-Errno.EINVAL, 'read');
-      const bytesRead = await fdIo().readv(fd, buffers, filePosition(position));
+      const bytesRead = await this.#io.readv(fd, buffers, filePosition(position));
       return { __proto__: null, bytesRead, buffers } as { bytesRead: number; buffers: any };
     });
   }
 
   write(data: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: any }> {
-    return this.#call('write', async (fd) => {
+    return this.#call('write', (fd) => {
       const args = writeArgs(data, offset, length, position);
-      if (!('position' in args)) return { __proto__: null, ...args } as { bytesWritten: number; buffer: any };
-      const bytesWritten = await fdIo().write(fd, args.buffer, args.offset, args.length, args.position);
-      return { __proto__: null, bytesWritten, buffer: typeof data === 'string' ? data : args.buffer } as { bytesWritten: number; buffer: any };
+      if (!('position' in args)) return Promise.resolve({ __proto__: null, ...args } as { bytesWritten: number; buffer: any });
+      const buffer = typeof data === 'string' ? data : args.buffer;
+      return this.#io.write(fd, args.buffer, args.offset, args.length, args.position).then((r) => ({ __proto__: null, bytesWritten: r.bytesWritten, buffer }) as { bytesWritten: number; buffer: any });
     });
   }
 
@@ -182,7 +216,7 @@ export class FileHandle extends EventEmitter {
     return this.#call('writev', async (fd) => {
       validateBufferArray(buffers);
       if (buffers.length === 0) return { __proto__: null, bytesWritten: 0, buffers } as { bytesWritten: number; buffers: any };
-      const bytesWritten = await fdIo().writev(fd, buffers, filePosition(position));
+      const bytesWritten = await this.#io.writev(fd, buffers, filePosition(position));
       return { __proto__: null, bytesWritten, buffers } as { bytesWritten: number; buffers: any };
     });
   }
@@ -211,25 +245,25 @@ export class FileHandle extends EventEmitter {
   }
 
   stat(options?: { bigint?: boolean }): Promise<any> {
-    return this.#call('fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : fdIo().fstat(fd)));
+    return this.#call('fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : this.#io.fstat(fd)));
   }
 
   truncate(len: unknown = 0): Promise<void> {
     return this.#call('ftruncate', async (fd) => {
       validateInteger(len, 'len');
-      return fdIo().ftruncate(fd, Math.max(0, len));
+      return this.#io.ftruncate(fd, Math.max(0, len));
     });
   }
 
   sync(): Promise<void> {
     return this.#call('fsync', async (fd) => {
-      await fdIo().fsync(fd, false);
+      await this.#io.fsync(fd, false);
     });
   }
 
   datasync(): Promise<void> {
     return this.#call('fdatasync', async (fd) => {
-      await fdIo().fsync(fd, true);
+      await this.#io.fsync(fd, true);
     });
   }
 
@@ -323,7 +357,7 @@ export class FileHandle extends EventEmitter {
     let done = false;
     const readable = toWebReadable(
       {
-        read: (buffer, _position, signal) => fdIo().read(this.#fd, buffer, 0, buffer.byteLength, -1, signal),
+        read: (buffer, _position, signal) => this.#io.read(this.#fd, buffer, 0, buffer.byteLength, -1, signal).then((r) => r.bytesRead),
       },
       {
         chunkSize: 16_384,
@@ -341,9 +375,7 @@ export class FileHandle extends EventEmitter {
   }
 }
 
-function closeFd(fd: number): Promise<void> {
-  return fdIo().close(fd);
-}
+
 
 /** Whether `value` is a FileHandle of this package. */
 export function isFileHandle(value: unknown): value is FileHandle {

@@ -68,7 +68,7 @@ export async function readAll(fd: number, options: FileOptions): Promise<Buffer 
     let total = 0;
     while (total < size) {
       checkAborted(signal);
-      const bytesRead = await io.read(fd, buffer, total, size - total, -1, signal);
+      const { bytesRead } = await io.read(fd, buffer, total, size - total, -1, signal);
       if (bytesRead === 0) break;
       total += bytesRead;
     }
@@ -79,7 +79,7 @@ export async function readAll(fd: number, options: FileOptions): Promise<Buffer 
     for (;;) {
       checkAborted(signal);
       const chunk = Buffer.allocUnsafeSlow(UNKNOWN_SIZE_CHUNK);
-      const bytesRead = await io.read(fd, chunk, 0, chunk.length, -1, signal);
+      const { bytesRead } = await io.read(fd, chunk, 0, chunk.length, -1, signal);
       if (bytesRead === 0) break;
       chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -108,7 +108,7 @@ async function writeBytes(fd: number, bytes: ArrayBufferView, signal: AbortSigna
   let done = 0;
   while (done < bytes.byteLength) {
     checkAborted(signal);
-    const bytesWritten = await io.write(fd, bytes, done, bytes.byteLength - done, -1, signal);
+    const { bytesWritten } = await io.write(fd, bytes, done, bytes.byteLength - done, -1, signal);
     done += bytesWritten;
   }
 }

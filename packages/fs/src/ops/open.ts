@@ -23,5 +23,6 @@ export async function open(path: PathLike, flags?: OpenMode, mode?: Mode): Promi
   if (p === undefined) return node.open(path, flags, mode);
   const f = stringToFlags(flags);
   const m = parseFileMode(mode, 'mode', 0o666);
-  return new FileHandle(await fdIo().open(p, f, m));
+  const io = fdIo();
+  return new FileHandle(await io.open(p, f, m), io);
 }
