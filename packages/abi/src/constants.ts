@@ -331,6 +331,7 @@ export const Linux = {
   IPPROTO_TCP: 6,
   IPPROTO_IPV6: 41,
   TCP_NODELAY: 1,
+  TCP_KEEPIDLE: 4,
   IPV6_V6ONLY: 26,
 } as const;
 

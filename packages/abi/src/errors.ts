@@ -31,6 +31,15 @@ export function errnoName(errno: number): [string, string] {
 export interface ErrorContext {
   path?: string | Buffer | URL;
   dest?: string | Buffer | URL;
+  /** A socket operation: the error takes node:net's shape instead (see netError). */
+  net?: NetErrorContext;
+}
+
+export interface NetErrorContext {
+  address?: string;
+  port?: number;
+  /** `listen EADDRINUSE: address already in use :::8080` rather than `connect ECONNREFUSED 127.0.0.1:1`. */
+  describe?: boolean;
 }
 
 /**
@@ -38,6 +47,7 @@ export interface ErrorContext {
  * `path`/`dest` appear in the message and as properties when given.
  */
 export function uringError(errno: number, syscall: string, context?: ErrorContext): SystemError {
+  if (context?.net) return netError(errno, syscall, context.net);
   const [code, description] = errnoName(errno);
   let message = `${code}: ${description}, ${syscall}`;
   const path = context?.path === undefined ? undefined : String(context.path);
@@ -143,4 +153,24 @@ export function validateInteger(value: unknown, name: string, min = Number.MIN_S
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
   if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+}
+
+/**
+ * A socket error shaped like node:net's. `connect ECONNREFUSED 127.0.0.1:1` (Node's
+ * exceptionWithHostPort) by default; with `describe`, `listen EADDRINUSE: address already in use
+ * :::8080` (uvExceptionWithHostPort). `address`/`port` appear as properties when given.
+ */
+export function netError(errno: number, syscall: string, context: NetErrorContext = {}): SystemError & { address?: string; port?: number } {
+  const [code, description] = errnoName(errno);
+  const { address, port } = context;
+  let details = '';
+  if (address !== undefined) details = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  const message = context.describe ? `${syscall} ${code}: ${description}${details}` : `${syscall} ${code}${details}`;
+  const error = new Error(message) as SystemError & { address?: string; port?: number };
+  error.errno = errno;
+  error.code = code;
+  error.syscall = syscall;
+  if (address !== undefined) error.address = address;
+  if (port !== undefined && port > 0) error.port = port;
+  return error;
 }

@@ -49,6 +49,8 @@ export interface SubmitOptions<T> extends OpOptions {
   /** Shown in errors as Node's fs errors show them. */
   path?: ErrorContext['path'];
   dest?: ErrorContext['dest'];
+  /** A socket operation: errors take node:net's shape (`connect ECONNREFUSED 127.0.0.1:1`). */
+  net?: ErrorContext['net'];
   /** Everything the kernel may touch: kept referenced until the operation's final CQE. */
   keep?: unknown;
   /** Turns a successful result into the promise's value. Default: the result itself. */
@@ -307,7 +309,8 @@ export class Loop {
    * entry point the typed methods and the layers above use.
    */
   submit<T = number>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
-    const context = options.path === undefined && options.dest === undefined ? undefined : { path: options.path, dest: options.dest };
+    const context =
+      options.path === undefined && options.dest === undefined && options.net === undefined ? undefined : { path: options.path, dest: options.dest, net: options.net };
     return withCallerStack(this.#start<T>(prep, options.syscall, options.keep, options.map, options, context, options.success ?? 1));
   }
 

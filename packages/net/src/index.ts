@@ -1,2 +1,57 @@
-/** @uring/net — filled by its own issue; see the root README for the plan. */
-export {};
+/**
+ * @uring/net — node:net's TCP and Unix stream sockets on io_uring: `import net from '@uring/net'`.
+ * Where io_uring is unusable (seccomp, kernel.io_uring_disabled, an old kernel, URING_DISABLE=1)
+ * every export is node:net's own, with the same API; `backend()` says which is active.
+ */
+import * as http from 'node:http';
+import * as nodeNet from 'node:net';
+import { Op } from '@uring/abi';
+import { getLoop } from '@uring/loop';
+import { uringUsable } from '@uring/streams';
+import { httpOver } from './http.js';
+import { Server, type ListenOptions, type ServerOptions } from './server.js';
+import { Socket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
+
+/** The ring ops a socket needs: socket (5.19) and bind/listen (6.11) are the newest. */
+const NEEDED = [Op.SOCKET, Op.CONNECT, Op.ACCEPT, Op.RECV, Op.SEND, Op.SHUTDOWN, Op.BIND, Op.LISTEN];
+
+let usable: boolean | undefined;
+/** Whether this thread serves sockets through io_uring: usable, and the kernel has every op (probed). */
+function uring(): boolean {
+  if (usable !== undefined) return usable;
+  usable = uringUsable() && NEEDED.every((op) => getLoop().ring.supports(op));
+  return usable;
+}
+
+/** 'io_uring', or 'node' where calls go to node:net. */
+export function backend(): 'io_uring' | 'node' {
+  return uring() ? 'io_uring' : 'node';
+}
+
+export function createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server | nodeNet.Server {
+  if (!uring()) return nodeNet.createServer(options as nodeNet.ServerOpts, connectionListener as never);
+  return new Server(options, connectionListener);
+}
+
+/** net.connect / net.createConnection: (options[, cb]), (port[, host][, cb]), (path[, cb]). */
+export function connect(...args: unknown[]): Socket | nodeNet.Socket {
+  if (!uring()) return (nodeNet.connect as (...a: unknown[]) => nodeNet.Socket)(...args);
+  const [options] = normalizeConnectArgs(args);
+  const socket = new Socket({ allowHalfOpen: (options as ConnectOptions).allowHalfOpen });
+  return socket.connect(...args);
+}
+
+export const createConnection = connect;
+
+/** http.createServer whose connections are @uring/net sockets (node:http's parser on io_uring I/O). */
+export function createHttpServer(listener?: http.RequestListener): http.Server;
+export function createHttpServer(options: http.ServerOptions, listener?: http.RequestListener): http.Server;
+export function createHttpServer(...args: unknown[]): http.Server {
+  return httpOver(() => (uring() ? new Server({ allowHalfOpen: true }) : undefined), ...(args as Parameters<typeof http.createServer>));
+}
+
+export const { isIP, isIPv4, isIPv6 } = nodeNet;
+export { Server, Socket, type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
+
+const net = { createServer, connect, createConnection, createHttpServer, isIP, isIPv4, isIPv6, Server, Socket, backend };
+export default net;

@@ -1,0 +1,35 @@
+import * as http from 'node:http';
+import type { Server } from './server.js';
+
+/**
+ * Node's own http.Server (its parser, keep-alive, timeouts) over @uring/net sockets: the returned
+ * server's listen/address/close act on a @uring/net Server, whose connections are handed to
+ * http's 'connection' handler. Where io_uring is unusable, it is a plain http.Server on node:net.
+ */
+export function httpOver(createNetServer: () => Server | undefined, ...args: Parameters<typeof http.createServer>): http.Server {
+  const server = http.createServer(...args);
+  const net = createNetServer();
+  if (!net) return server;
+  net.on('connection', (socket) => server.emit('connection', socket));
+  net.on('listening', () => server.emit('listening'));
+  net.on('error', (error) => server.emit('error', error));
+  net.on('close', () => server.emit('close'));
+  const patched = server as unknown as Record<string, unknown>;
+  patched.listen = (...listenArgs: unknown[]) => {
+    const cb = typeof listenArgs[listenArgs.length - 1] === 'function' ? (listenArgs.pop() as () => void) : undefined;
+    if (cb) server.once('listening', cb);
+    net.listen(...listenArgs);
+    return server;
+  };
+  patched.address = () => net.address();
+  patched.close = (cb?: (error?: Error) => void) => {
+    if (cb) server.once('close', cb);
+    net.close();
+    server.closeIdleConnections();
+    return server;
+  };
+  Object.defineProperty(server, 'listening', { get: () => net.listening, configurable: true });
+  patched.ref = () => (net.ref(), server);
+  patched.unref = () => (net.unref(), server);
+  return server;
+}

@@ -1,0 +1,258 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as nodeNet from 'node:net';
+import { tmpdir } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import net, { backend, createHttpServer } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type AnyServer = nodeNet.Server;
+type AnySocket = nodeNet.Socket;
+const impls = { node: nodeNet as unknown as typeof net, uring: net };
+
+/** A server on `host`, port 0; resolves with it and its port. */
+async function listening(impl: typeof net, handler: (s: AnySocket) => void, host = '127.0.0.1', options: object = {}) {
+  const server = impl.createServer(options, handler as never) as unknown as AnyServer;
+  server.listen(0, host);
+  await once(server, 'listening');
+  return { server, port: (server.address() as nodeNet.AddressInfo).port };
+}
+
+const close = (server: AnyServer) => new Promise<void>((resolve) => server.close(() => resolve()));
+const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function collect(socket: AnySocket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const echo = (s: AnySocket) => s.pipe(s);
+const errorOf = (e: NodeJS.ErrnoException & { address?: string; port?: number }) => ({ name: e.name, message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, address: e.address, port: e.port });
+
+describe(`@uring/net (backend: ${backend()})`, () => {
+  it('echo: the same bytes and the same client events as node:net', async () => {
+    const run = async (impl: typeof net) => {
+      const { server, port } = await listening(impl, echo as never);
+      const events: string[] = [];
+      const client = impl.connect(port, '127.0.0.1') as AnySocket;
+      for (const e of ['connect', 'ready', 'end', 'finish']) client.on(e, () => events.push(e));
+      client.on('close', (hadError) => events.push(`close ${hadError}`));
+      client.end('hello, ring');
+      const data = await collect(client);
+      await once(client, 'close');
+      await close(server);
+      return { data: data.toString(), events, bytesRead: client.bytesRead, bytesWritten: client.bytesWritten, remote: [client.remoteAddress, client.remoteFamily] };
+    };
+    expect(await run(impls.uring)).toEqual(await run(impls.node));
+  });
+
+  it('a 32 MiB transfer each way, checksummed, over IPv4, IPv6 and a Unix socket', async () => {
+    const payload = randomBytes(32 << 20);
+    for (const where of ['127.0.0.1', '::1', join(dir, 'big.sock')]) {
+      const server = net.createServer(echo as never) as unknown as AnyServer;
+      if (where.startsWith('/')) server.listen(where);
+      else server.listen(0, where);
+      await once(server, 'listening');
+      const address = server.address();
+      const client = (typeof address === 'string' ? net.connect(address) : net.connect(address!.port, where)) as AnySocket;
+      const received = collect(client);
+      client.end(payload);
+      expect(digest(await received)).toBe(digest(payload));
+      await close(server);
+    }
+  });
+
+  it('half-open: with allowHalfOpen the server still writes after the client has ended', async () => {
+    const { server, port } = await listening(
+      net,
+      (s) => {
+        const chunks: Buffer[] = [];
+        s.on('data', (c) => chunks.push(c));
+        s.on('end', () => s.end(`got ${Buffer.concat(chunks).length} bytes`));
+      },
+      '127.0.0.1',
+      { allowHalfOpen: true },
+    );
+    const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }) as AnySocket;
+    client.end(Buffer.alloc(1000));
+    expect((await collect(client)).toString()).toBe('got 1000 bytes');
+    await close(server);
+  });
+
+  it('a slow reader and a fast writer: backpressure holds memory bounded', async () => {
+    let serverSocket!: AnySocket;
+    const total = 64 << 20;
+    const { server, port } = await listening(net, (s) => {
+      serverSocket = s;
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!s.write(chunk)) return void s.once('drain', pump);
+        }
+        s.end();
+      };
+      pump();
+    });
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    client.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Paused: only what the kernel's buffers and the two streams' high-water marks hold.
+    expect(client.readableLength).toBeLessThan(1 << 20);
+    expect(serverSocket.writableLength).toBeLessThan(1 << 20);
+    let received = 0;
+    client.on('data', (c: Buffer) => (received += c.length));
+    client.resume();
+    await once(client, 'end');
+    expect(received).toBe(total);
+    await close(server);
+  });
+
+  it('1,000 concurrent connections, each echoed', async () => {
+    const { server, port } = await listening(net, echo as never);
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, async (_, k) => {
+        const client = net.connect(port, '127.0.0.1') as AnySocket;
+        client.end(`client ${k}`);
+        return (await collect(client)).toString();
+      }),
+    );
+    expect(results).toEqual(Array.from({ length: 1000 }, (_, k) => `client ${k}`));
+    await close(server);
+  });
+
+  it('a peer reset mid-write surfaces as an error on the writer, and the socket closes', async () => {
+    const { server, port } = await listening(net, (s) => {
+      s.once('data', () => s.destroy());
+    });
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    const big = Buffer.alloc(1 << 20);
+    const error = new Promise<NodeJS.ErrnoException>((resolve) => client.on('error', resolve));
+    const write = () => {
+      if (!client.destroyed) client.write(big, () => setImmediate(write));
+    };
+    write();
+    const e = await error;
+    expect(['EPIPE', 'ECONNRESET']).toContain(e.code);
+    expect(e.message).toBe(`${e.syscall} ${e.code}`);
+    await once(client, 'close');
+    await close(server);
+  });
+
+  it('server close with open connections: no new connections, "close" after the last one ends', async () => {
+    const sockets: AnySocket[] = [];
+    const { server, port } = await listening(net, (s) => sockets.push(s));
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(client, 'connect');
+    while (sockets.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    let closed = false;
+    server.close(() => (closed = true));
+    expect(server.address()).toBe(null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    const count = await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+    expect(count).toBe(1);
+    const refused = net.connect(port, '127.0.0.1') as AnySocket;
+    expect((await once(refused, 'error'))[0].code).toBe('ECONNREFUSED');
+    client.end();
+    sockets[0]!.end();
+    await once(server, 'close');
+    expect(closed).toBe(true);
+  });
+
+  it('errors shaped like node:net: refused connections, ports in use, bad ports and hosts', async () => {
+    const connectError = async (impl: typeof net, ...args: unknown[]) => {
+      const client = (impl.connect as (...a: unknown[]) => AnySocket)(...args);
+      const [e] = await once(client, 'error');
+      return errorOf(e);
+    };
+    const { server, port } = await listening(impls.node, () => undefined);
+    await close(server);
+    expect(await connectError(impls.uring, port, '127.0.0.1')).toEqual(await connectError(impls.node, port, '127.0.0.1'));
+    expect(await connectError(impls.uring, join(dir, 'nobody.sock'))).toEqual(await connectError(impls.node, join(dir, 'nobody.sock')));
+    const notFound = await connectError(impls.uring, 80, 'no-such-host.invalid');
+    expect(notFound.code).toBe('ENOTFOUND');
+
+    for (const bad of [70000, -1, 'abc', 1.5, {}]) {
+      const thrown = (impl: typeof net) => {
+        try {
+          const socket = impl.connect(bad as number, '127.0.0.1') as AnySocket;
+          socket.on('error', () => undefined).destroy(); // 'abc' is a path to both: it fails later, asynchronously
+          return 'no error';
+        } catch (e) {
+          return errorOf(e as NodeJS.ErrnoException);
+        }
+      };
+      expect(thrown(impls.uring)).toEqual(thrown(impls.node));
+    }
+
+    const taken = await listening(impls.node, () => undefined, '127.0.0.1');
+    const listenError = async (impl: typeof net) => {
+      const s = impl.createServer() as AnyServer;
+      s.listen(taken.port, '127.0.0.1');
+      const [e] = await once(s, 'error');
+      return errorOf(e);
+    };
+    expect(await listenError(impls.uring)).toEqual(await listenError(impls.node));
+    await close(taken.server);
+    const listenThrows = (impl: typeof net) => {
+      try {
+        (impl.createServer() as AnyServer).listen(70000);
+        return 'no error';
+      } catch (e) {
+        return errorOf(e as NodeJS.ErrnoException);
+      }
+    };
+    expect(listenThrows(impls.uring)).toEqual(listenThrows(impls.node));
+  });
+
+  it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {
+    const { server, port } = await listening(net, () => undefined);
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(client, 'connect');
+    expect(client.setNoDelay(true)).toBe(client);
+    expect(client.setKeepAlive(true, 1000)).toBe(client);
+    const started = Date.now();
+    client.setTimeout(50);
+    await once(client, 'timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(() => client.setTimeout(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    client.destroy();
+    await once(client, 'close');
+    await close(server);
+  });
+
+  it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {
+    const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        res.setHeader('content-type', 'text/plain');
+        res.end(`${req.method} ${req.url} ${body.length}`);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as nodeNet.AddressInfo;
+    const sockets = new Set<unknown>();
+    server.on('connection', (s) => sockets.add(s));
+    for (let k = 0; k < 5; k++) {
+      const res = await fetch(`http://127.0.0.1:${port}/path/${k}`, { method: 'POST', body: 'x'.repeat(k * 1000) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/plain');
+      expect(res.headers.get('connection')).toBe('keep-alive');
+      expect(await res.text()).toBe(`POST /path/${k} ${k * 1000}`);
+    }
+    for (let k = 0; k < 5; k++) expect(await (await fetch(`http://127.0.0.1:${port}/get/${k}`)).text()).toBe(`GET /get/${k} 0`);
+    // Keep-alive: connections are reused (fetch opens a second one for request bodies, on node:net too).
+    expect(sockets.size).toBeLessThanOrEqual(2);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});

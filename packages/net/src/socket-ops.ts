@@ -1,0 +1,73 @@
+import { Linux, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { getLoop } from '@uring/loop';
+
+/**
+ * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
+ * socket (5.19), connect (5.5), bind and listen (6.11), accept, send, recv, shutdown (5.11), close.
+ */
+
+const SOCKADDR_STORAGE = 128;
+
+export function domainOf(addr: SocketAddress): number {
+  return addr.family === 'unix' ? Linux.AF_UNIX : addr.family === 'IPv6' ? Linux.AF_INET6 : Linux.AF_INET;
+}
+
+/** socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0). */
+export function socket(domain: number, net: NetErrorContext): Promise<number> {
+  return getLoop().submit((s, i) => s.prepSocket(i, domain, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0), { syscall: 'socket', net });
+}
+
+function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: AbortSignal): Promise<number> {
+  const { buffer, length } = encodeSockaddr(addr);
+  const at = addressOf(buffer);
+  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal });
+}
+
+export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal) => withSockaddr('connect', fd, addr, net, 'connect', signal);
+/** bind(2) — reported as 'listen', as Node reports bind failures of a server. */
+export const bind = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('listen', fd, addr, net, 'bind');
+
+export function listen(fd: number, backlog: number, net: NetErrorContext): Promise<number> {
+  return getLoop().submit((s, i) => s.prepListen(i, fd, backlog), { syscall: 'listen', net });
+}
+
+/** One recv into `buffer`: the byte count, 0 at EOF. */
+export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = false): Promise<number> {
+  const at = addressOf(buffer);
+  return getLoop().submit((s, i) => s.prepRecv(i, fd, at, buffer.length, 0), { syscall: 'read', keep: buffer, signal, unref, net: {} });
+}
+
+/** send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects). */
+export function send(fd: number, buffers: Buffer[]): Promise<number> {
+  if (buffers.length === 1) {
+    const b = buffers[0]!;
+    const at = addressOf(b);
+    return getLoop().submit((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: {} });
+  }
+  const vecs = iovecs(buffers.map((b) => ({ address: addressOf(b), length: b.length })));
+  const at = addressOf(vecs);
+  const n = buffers.length;
+  return getLoop().submit((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: {} });
+}
+
+export function shutdown(fd: number): Promise<number> {
+  return getLoop().submit((s, i) => s.prepShutdown(i, fd, Linux.SHUT_WR), { syscall: 'shutdown', net: {} });
+}
+
+export function close(fd: number): Promise<number> {
+  return getLoop().closeFd(fd);
+}
+
+/** getsockname / getpeername, decoded. */
+export function sockName(fd: number, peer: boolean): SocketAddress | undefined {
+  const out = Buffer.alloc(SOCKADDR_STORAGE);
+  const n = peer ? getpeername(fd, out) : getsockname(fd, out);
+  return n < 0 ? undefined : decodeSockaddr(out, n);
+}
+
+/** setsockopt with an int value; returns 0 or -errno. */
+export function setIntOption(fd: number, level: number, name: number, value: number): number {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value);
+  return setsockopt(fd, level, name, b);
+}

@@ -1,0 +1,389 @@
+import { Duplex } from 'node:stream';
+import { Linux, invalidArgType, outOfRange, type SocketAddress } from '@uring/abi';
+import { AbortError } from '@uring/loop';
+import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
+import * as ops from './socket-ops.js';
+
+/** Bytes asked of each recv; a smaller result is copied out so the buffer is reused. */
+const RECV_SIZE = 64 * 1024;
+
+export interface SocketOptions {
+  /** A connected socket's descriptor (the server hands accepted ones over this way). */
+  fd?: number;
+  /** Keep the writable side open after the peer's FIN (default false: end it too). */
+  allowHalfOpen?: boolean;
+  /** Set TCP_NODELAY once connected. */
+  noDelay?: boolean;
+  /** Set SO_KEEPALIVE once connected, with this initial delay in ms. */
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+}
+
+export interface ConnectOptions {
+  port?: number | string;
+  host?: string;
+  path?: string;
+  family?: number;
+  timeout?: number;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  allowHalfOpen?: boolean;
+  signal?: AbortSignal;
+}
+
+function missingArgs(): TypeError & { code: string } {
+  const error = new TypeError('The "options" or "port" or "path" argument must be specified') as TypeError & { code: string };
+  error.code = 'ERR_MISSING_ARGS';
+  return error;
+}
+
+/** Node's normalizeArgs for connect(): (options[, cb]), (port[, host][, cb]), (path[, cb]). */
+export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => void) | undefined] {
+  if (args.length === 0) throw missingArgs();
+  const last = args[args.length - 1];
+  const cb = typeof last === 'function' ? (last as () => void) : undefined;
+  const [first, second] = args;
+  if (first !== null && typeof first === 'object') return [{ ...(first as ConnectOptions) }, cb];
+  if (typeof first === 'string' && Number.isNaN(Number(first)) && first !== '') return [{ path: first }, cb];
+  return [{ port: first as number, host: typeof second === 'string' ? second : undefined }, cb];
+}
+
+/**
+ * node:net's Socket on io_uring: a Duplex whose reads are recv operations and whose writes are
+ * send / writev operations on the thread's loop. Writes queued while one is in flight go out
+ * together (Writable's _writev), so a tick's writes cost one kernel round trip. Events in Node's
+ * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
+ * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
+ */
+export class Socket extends Duplex {
+  #fd = -1;
+  #abort = new AbortController();
+  #reading = false;
+  #wantRead = false;
+  #inflight = 0;
+  #idle: (() => void) | undefined;
+  #recvBuffer: Buffer | undefined;
+  #bytesWritten = 0;
+  #timeoutMs = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #peer: SocketAddress | undefined;
+  #hadError = false;
+  #unref = false;
+  #unix: boolean | undefined;
+  /** Whether connect() is in progress. */
+  connecting = false;
+  /** Bytes received so far. */
+  bytesRead = 0;
+  /** The server that accepted this socket, if any. */
+  server: unknown;
+
+  constructor(options: SocketOptions = {}) {
+    super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    if (options.fd !== undefined) this.#adopt(options.fd);
+  }
+
+  /** Takes a connected descriptor: reads can start. */
+  #adopt(fd: number): void {
+    this.#fd = fd;
+    this.read(0); // start receiving at once, as Node's sockets do: EOF is seen even if nobody reads
+  }
+
+  #isUnix(): boolean {
+    this.#unix ??= ops.sockName(this.#fd, false)?.family === 'unix';
+    return this.#unix;
+  }
+
+  /** The peer's address, looked up once while connected (Node caches it the same way). */
+  #peerAddress(): SocketAddress | undefined {
+    if (this.#peer === undefined && this.#fd >= 0 && !this.connecting) this.#peer = ops.sockName(this.#fd, true);
+    return this.#peer;
+  }
+
+  get pending(): boolean {
+    return this.#fd === -1 || this.connecting;
+  }
+
+  get readyState(): string {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  get bytesWritten(): number {
+    return this.#bytesWritten + this.writableLength;
+  }
+
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  get remoteAddress(): string | undefined {
+    const peer = this.#peerAddress();
+    return peer && peer.family !== 'unix' ? peer.address : undefined;
+  }
+
+  get remotePort(): number | undefined {
+    const peer = this.#peerAddress();
+    return peer && peer.family !== 'unix' ? peer.port : undefined;
+  }
+
+  get remoteFamily(): string | undefined {
+    const peer = this.#peerAddress();
+    return peer && peer.family !== 'unix' ? peer.family : undefined;
+  }
+
+  get localAddress(): string | undefined {
+    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    return local && local.family !== 'unix' ? local.address : undefined;
+  }
+
+  get localPort(): number | undefined {
+    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    return local && local.family !== 'unix' ? local.port : undefined;
+  }
+
+  address(): { address: string; family: string; port: number } | string | object {
+    return (this.#fd >= 0 ? addressInfo(ops.sockName(this.#fd, false)) : undefined) ?? {};
+  }
+
+  /** connect(options[, listener]), connect(port[, host][, listener]), connect(path[, listener]). */
+  connect(...args: unknown[]): this {
+    const [options, cb] = normalizeConnectArgs(args);
+    if (this.connecting || this.#fd !== -1) throw Object.assign(new Error('Socket is already connecting or connected'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' });
+    if (options.path === undefined && options.port === undefined) throw missingArgs();
+    let port = 0;
+    if (options.path === undefined) {
+      if (typeof options.port !== 'number' && typeof options.port !== 'string') throw invalidArgType('options.port', 'of type number or string', options.port);
+      port = validatePort(options.port);
+    }
+    if (cb) this.once('connect', cb);
+    if (options.timeout) this.setTimeout(options.timeout);
+    const { signal } = options;
+    if (signal) {
+      const abort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
+      if (signal.aborted) process.nextTick(abort);
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', abort));
+      }
+    }
+    this.connecting = true;
+    this.#track(this.#connect(options, port));
+    return this;
+  }
+
+  async #connect(options: ConnectOptions, port: number): Promise<void> {
+    let addr: SocketAddress;
+    let net: { address: string; port?: number };
+    try {
+      if (options.path !== undefined) {
+        addr = { family: 'unix', path: options.path };
+        net = { address: options.path };
+      } else {
+        const { address } = await resolveHost(options.host ?? 'localhost', options.family);
+        addr = ipAddress(address, port);
+        net = { address, port };
+      }
+      if (this.destroyed) return;
+      const fd = await ops.socket(ops.domainOf(addr), net);
+      if (this.destroyed) {
+        await ops.close(fd);
+        return;
+      }
+      this.#fd = fd;
+      await ops.connect(fd, addr, net, this.#abort.signal);
+    } catch (error) {
+      this.connecting = false;
+      if (!(error instanceof AbortError)) this.destroy(error as Error);
+      return;
+    }
+    this.connecting = false;
+    this.#unix = options.path !== undefined;
+    if (options.noDelay) this.setNoDelay(true);
+    if (options.keepAlive) this.setKeepAlive(true, options.keepAliveInitialDelay);
+    this.#touch();
+    this.emit('connect');
+    this.emit('ready');
+    if (this.#wantRead) this.#startRead();
+    else if (!this.isPaused()) this.read(0);
+  }
+
+  /** Counts an operation in flight: _destroy closes the descriptor only after the last one. */
+  #track(p: Promise<unknown>): void {
+    this.#inflight++;
+    p.finally(() => {
+      if (--this.#inflight === 0) this.#idle?.();
+    }).catch(() => undefined);
+  }
+
+  override _read(): void {
+    this.#wantRead = true;
+    if (this.#fd === -1 || this.connecting) return; // starts once connected
+    this.#startRead();
+  }
+
+  #startRead(): void {
+    if (this.#reading || this.destroyed) return;
+    this.#reading = true;
+    const buffer = (this.#recvBuffer ??= Buffer.allocUnsafe(RECV_SIZE));
+    const p = ops.recv(this.#fd, buffer, this.#abort.signal, this.#unref).then(
+      (n) => {
+        this.#reading = false;
+        if (this.destroyed) return;
+        if (n === 0) {
+          this.push(null);
+          this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+          return;
+        }
+        this.bytesRead += n;
+        this.#touch();
+        let chunk: Buffer;
+        if (n < RECV_SIZE / 2) {
+          chunk = Buffer.allocUnsafe(n);
+          buffer.copy(chunk, 0, 0, n);
+        } else {
+          chunk = buffer.subarray(0, n);
+          this.#recvBuffer = undefined; // handed off to the consumer
+        }
+        if (this.push(chunk)) this.#startRead();
+      },
+      (error: Error) => {
+        this.#reading = false;
+        if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
+      },
+    );
+    this.#track(p);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this._writev([{ chunk }], callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (this.connecting || this.#fd === -1) {
+      if (!this.connecting) return callback(socketClosed());
+      this.once('connect', () => this._writev(chunks, callback));
+      return;
+    }
+    const buffers = chunks.map((c) => (Buffer.isBuffer(c.chunk) ? c.chunk : Buffer.from(c.chunk as unknown as string)));
+    this.#track(this.#sendAll(buffers).then(() => callback(), callback));
+  }
+
+  async #sendAll(buffers: Buffer[]): Promise<void> {
+    let rest = buffers.filter((b) => b.length > 0);
+    while (rest.length > 0) {
+      const n = await ops.send(this.#fd, rest);
+      this.#bytesWritten += n;
+      this.#touch();
+      let skip = n;
+      const next: Buffer[] = [];
+      for (const b of rest) {
+        if (skip >= b.length) skip -= b.length;
+        else {
+          next.push(skip > 0 ? b.subarray(skip) : b);
+          skip = 0;
+        }
+      }
+      rest = next;
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.connecting) {
+      this.once('connect', () => this._final(callback));
+      return;
+    }
+    if (this.#fd === -1) return callback();
+    this.#track(
+      ops.shutdown(this.#fd).then(
+        () => callback(),
+        (error: NodeJS.ErrnoException) => callback(error.code === 'ENOTCONN' ? null : error),
+      ),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#hadError = Boolean(error);
+    this.connecting = false;
+    clearTimeout(this.#timer);
+    this.#abort.abort(); // cancels a recv or connect in flight; the loop keeps their buffers until the kernel is done
+    const fd = this.#fd;
+    const finish = () => {
+      const closed = fd === -1 ? Promise.resolve(0) : ops.close(fd);
+      this.#fd = -1;
+      callback(error);
+      closed.finally(() => this.emit('close', this.#hadError)).catch(() => undefined);
+    };
+    if (this.#inflight === 0) finish();
+    else this.#idle = finish;
+  }
+
+  /** Ends the writable side, then destroys once it has finished (what http uses). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  setNoDelay(noDelay = true): this {
+    if (this.#fd >= 0 && !this.#isUnix()) ops.setIntOption(this.#fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, noDelay ? 1 : 0);
+    else if (this.connecting) this.once('connect', () => this.setNoDelay(noDelay));
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (this.#fd >= 0 && !this.#isUnix()) {
+      ops.setIntOption(this.#fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, enable ? 1 : 0);
+      const seconds = Math.floor(initialDelay / 1000);
+      if (enable && seconds > 0) ops.setIntOption(this.#fd, Linux.IPPROTO_TCP, Linux.TCP_KEEPIDLE, seconds);
+    } else if (this.connecting) this.once('connect', () => this.setKeepAlive(enable, initialDelay));
+    return this;
+  }
+
+  /** Emits 'timeout' after `ms` without activity (0 disables), as Node's socket.setTimeout. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number') throw invalidArgType('msecs', 'of type number', ms);
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
+    this.#timeoutMs = ms;
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#touch();
+    return this;
+  }
+
+  get timeout(): number | undefined {
+    return this.#timeoutMs || undefined;
+  }
+
+  #touch(): void {
+    clearTimeout(this.#timer);
+    if (this.#timeoutMs > 0 && !this.destroyed) {
+      this.#timer = setTimeout(() => this.emit('timeout'), this.#timeoutMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Keeps the process alive while a receive is pending (the default). Takes effect from the next receive. */
+  ref(): this {
+    this.#unref = false;
+    return this;
+  }
+
+  /** Lets the process exit with this socket open. Takes effect from the next receive. */
+  unref(): this {
+    this.#unref = true;
+    return this;
+  }
+}
+
+/** Node's ERR_SOCKET_CLOSED. */
+function socketClosed(): Error {
+  const error = new Error('Socket is closed') as Error & { code: string };
+  error.code = 'ERR_SOCKET_CLOSED';
+  return error;
+}
