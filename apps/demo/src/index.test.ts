@@ -13,12 +13,14 @@ describe('uring-demo', () => {
     expect(info.kernel).toMatch(/^\d+\.\d+/);
     if (info.supported) expect(info.ops).toContain('READ');
     else expect(info.reason).toBeTypeOf('string');
+    expect(info.backends).toEqual(info.supported ? { fs: 'io_uring', net: 'io_uring' } : { fs: 'node', net: 'node' });
   });
 
   it('says why io_uring is off under URING_DISABLE=1', () => {
     const r = spawnSync(process.execPath, [bin], { encoding: 'utf8', env: { ...process.env, URING_DISABLE: '1' } });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('unavailable (disabled-by-env)');
+    expect(r.stdout).toContain('backends   @uring/fs: node, @uring/net: node');
   });
 
   it('rejects an unknown command with one line and exit code 2', () => {

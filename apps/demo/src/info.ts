@@ -1,4 +1,6 @@
 import { support } from '@uring/abi';
+import { backend as fsBackend } from '@uring/fs';
+import { backend as netBackend } from '@uring/net';
 import { IoUring } from '@uring/ring';
 
 export interface Info {
@@ -8,12 +10,14 @@ export interface Info {
   reason?: string;
   message: string;
   ops?: string[];
+  /** Which implementation each package serves calls with here. */
+  backends: { fs: 'io_uring' | 'node'; net: 'io_uring' | 'node' };
 }
 
 /** What `uring-demo info` reports: the kernel, whether io_uring is usable and why not, probed ops. */
 export function info(): Info {
   const report = support();
-  const base = { kernel: report.kernel, node: process.version, supported: report.supported, reason: report.reason, message: report.message };
+  const base = { kernel: report.kernel, node: process.version, supported: report.supported, reason: report.reason, message: report.message, backends: { fs: fsBackend(), net: netBackend() } };
   if (!report.supported) return base;
   const ring = IoUring.init(2);
   try {
@@ -30,6 +34,7 @@ export function formatInfo(i: Info): string {
     `io_uring   ${i.supported ? 'available' : `unavailable (${i.reason})`}`,
     `           ${i.message}`,
   ];
+  lines.push(`backends   @uring/fs: ${i.backends.fs}, @uring/net: ${i.backends.net}`);
   if (i.ops) lines.push(`ops        ${i.ops.length} supported: ${i.ops.join(' ')}`);
   return lines.join('\n');
 }
