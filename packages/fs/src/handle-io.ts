@@ -115,8 +115,7 @@ async function writeBytes(fd: number, bytes: ArrayBufferView, signal: AbortSigna
 
 /** Writes `data` at the file's current position (Node's writeFileHandle), finishing short writes. */
 export async function writeAll(fd: number, data: unknown, options: FileOptions): Promise<void> {
-  const bytes = writeData(data, options.encoding);
-  validateAbortSignal(options.signal, 'options.signal');
+  const bytes = writeData(data, options.encoding); // options were checked by fileOptions, signal included
   const { signal } = options;
   checkAborted(signal);
   if (!isCustomIterable(bytes)) return writeBytes(fd, bytes, signal);

@@ -189,8 +189,11 @@ async function withCallerStack<T>(promise: Promise<T>): Promise<T> {
 }
 
 const addresses = new WeakMap<ArrayBufferLike, number>();
-/** A view's address, looking its ArrayBuffer up once (backing stores do not move). */
-function addressOfView(view: ArrayBufferView): number {
+/**
+ * A view's address, looking its ArrayBuffer up once (backing stores do not move): for layers that
+ * put caller buffers in SQEs on a hot path, instead of one N-API call per operation.
+ */
+export function addressOfView(view: ArrayBufferView): number {
   let base = addresses.get(view.buffer);
   if (base === undefined) {
     base = addressOf(view.buffer as ArrayBuffer);

@@ -1,5 +1,5 @@
 import { Linux, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
-import { getLoop } from '@uring/loop';
+import { addressOfView, getLoop } from '@uring/loop';
 
 /**
  * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
@@ -33,7 +33,7 @@ export function listen(fd: number, backlog: number, net: NetErrorContext): Promi
 
 /** One recv into `buffer`: the byte count, 0 at EOF. */
 export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = false): Promise<number> {
-  const at = addressOf(buffer);
+  const at = addressOfView(buffer);
   return getLoop().submit((s, i) => s.prepRecv(i, fd, at, buffer.length, 0), { syscall: 'read', keep: buffer, signal, unref, net: {} });
 }
 
@@ -41,10 +41,10 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
 export function send(fd: number, buffers: Buffer[]): Promise<number> {
   if (buffers.length === 1) {
     const b = buffers[0]!;
-    const at = addressOf(b);
+    const at = addressOfView(b);
     return getLoop().submit((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: {} });
   }
-  const vecs = iovecs(buffers.map((b) => ({ address: addressOf(b), length: b.length })));
+  const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.length })));
   const at = addressOf(vecs);
   const n = buffers.length;
   return getLoop().submit((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: {} });
