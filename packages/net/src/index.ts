@@ -9,6 +9,7 @@ import { Op } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { httpOver } from './http.js';
+import { sendFile } from './send-file.js';
 import { Server, type ListenOptions, type ServerOptions } from './server.js';
 import { Socket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
 
@@ -51,7 +52,8 @@ export function createHttpServer(...args: unknown[]): http.Server {
 }
 
 export const { isIP, isIPv4, isIPv6 } = nodeNet;
+export { sendFile };
 export { Server, Socket, type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
 
-const net = { createServer, connect, createConnection, createHttpServer, isIP, isIPv4, isIPv6, Server, Socket, backend };
+const net = { createServer, connect, createConnection, createHttpServer, sendFile, isIP, isIPv4, isIPv6, Server, Socket, backend };
 export default net;

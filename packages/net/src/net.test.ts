@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import net, { backend, createHttpServer } from './index.js';
+import net, { backend, createHttpServer, sendFile } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -227,6 +227,48 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     client.destroy();
     await once(client, 'close');
     await close(server);
+  });
+
+  it('sendFile: a file range between other writes, in order, the socket left open; a closed socket rejects', async () => {
+    const file = join(dir, 'send-file.bin');
+    const content = randomBytes(3 << 20);
+    writeFileSync(file, content);
+    const fd = openSync(file, 'r');
+    try {
+      const sent: number[] = [];
+      let settled!: (outcome: string) => void;
+      const afterClose = new Promise<string>((resolve) => (settled = resolve));
+      const handlers = [
+        async (socket: AnySocket) => {
+          socket.write('head:');
+          sent.push(await sendFile(socket, fd, 5, 2 << 20));
+          sent.push(await sendFile(socket, fd, (3 << 20) - 10)); // to the end
+          socket.end(':tail');
+        },
+        async (socket: AnySocket) => {
+          socket.resume();
+          await once(socket, 'close');
+          sendFile(socket, fd).then(
+            () => settled('resolved'),
+            (error) => settled(error.code),
+          );
+        },
+      ];
+      const { server, port } = await listening(net, ((socket: AnySocket) => void handlers.shift()!(socket)) as never);
+      const client = net.connect(port, '127.0.0.1') as AnySocket;
+      const got = await collect(client);
+      const expected = Buffer.concat([Buffer.from('head:'), content.subarray(5, 5 + (2 << 20)), content.subarray(-10), Buffer.from(':tail')]);
+      expect(got.length).toBe(expected.length);
+      expect(digest(got)).toBe(digest(expected));
+      expect(sent).toEqual([2 << 20, 10]);
+      const other = net.connect(port, '127.0.0.1') as AnySocket;
+      await once(other, 'connect');
+      other.end();
+      expect(await afterClose).toBe('ERR_SOCKET_CLOSED');
+      await close(server);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {

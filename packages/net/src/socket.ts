@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
-import { Linux, invalidArgType, outOfRange, type SocketAddress } from '@uring/abi';
+import { Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError } from '@uring/loop';
+import { splice } from '@uring/streams';
 import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
 import * as ops from './socket-ops.js';
 
@@ -321,6 +322,42 @@ export class Socket extends Duplex {
     else this.#idle = finish;
   }
 
+  /**
+   * Sends `length` bytes (Infinity: to the end) of the file open as `fd`, from `offset`, after
+   * everything already written: IORING_OP_SPLICE (5.7) through a pipe, so file pages reach the
+   * socket without passing through JavaScript (sendfile(2)'s path, on the ring). Writes made while
+   * it runs are held (corked) and follow it. Resolves the bytes sent; counts them in bytesWritten.
+   * Rejects with ERR_SOCKET_CLOSED on a closed socket, or the splice's error (the socket is left
+   * to the caller, as a failed write callback would).
+   */
+  async sendFile(fd: number, offset = 0, length = Infinity, options: { signal?: AbortSignal } = {}): Promise<number> {
+    validateInteger(fd, 'fd', 0, 0x7fffffff);
+    validateInteger(offset, 'offset', 0);
+    if (length !== Infinity) validateInteger(length, 'length', 0);
+    if (!this.writable || this.destroyed) throw socketClosed();
+    // Everything queued before this call goes first.
+    await new Promise<void>((resolve, reject) => this.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+    if (this.#fd === -1) throw socketClosed();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal;
+    const socketFd = this.#fd;
+    this.cork();
+    const sent = splice(fd, offset, socketFd, -1, length, {
+      signal,
+      check: () => {
+        if (this.#fd !== socketFd) throw socketClosed();
+      },
+    });
+    this.#track(sent);
+    try {
+      const n = await sent;
+      this.#bytesWritten += n;
+      this.#touch();
+      return n;
+    } finally {
+      this.uncork();
+    }
+  }
+
   /** Ends the writable side, then destroys once it has finished (what http uses). */
   destroySoon(): void {
     if (this.writable) this.end();
@@ -382,7 +419,7 @@ export class Socket extends Duplex {
 }
 
 /** Node's ERR_SOCKET_CLOSED. */
-function socketClosed(): Error {
+export function socketClosed(): Error {
   const error = new Error('Socket is closed') as Error & { code: string };
   error.code = 'ERR_SOCKET_CLOSED';
   return error;
