@@ -75,8 +75,8 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 log(`echo 64 B x ${CONNECTIONS} conns, round trips/s   @uring/net ${fmt(median(a.map((x) => x.rate)))}   node:net ${fmt(median(b.map((x) => x.rate)))}   ratio ${rateRatio.toFixed(2)}`);
 log(`server CPU per round trip (µs)              @uring/net ${(median(a.map((x) => x.cpuPerTrip)) * 1e6).toFixed(2)}   node:net ${(median(b.map((x) => x.cpuPerTrip)) * 1e6).toFixed(2)}   ratio ${cpuRatio.toFixed(2)} (target ≤ 0.6)`);
 report('@uring/net', [
-  { name: 'echo round trips/s (node:net client)', unit: 'trips/s', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: rateRatio, reps },
-  { name: 'server CPU per round trip', unit: 's', ours: median(a.map((x) => x.cpuPerTrip)), theirs: median(b.map((x) => x.cpuPerTrip)), ratio: cpuRatio, reps },
+  { name: 'echo round trips/s (node:net client)', unit: 'trips/s', baseline: 'node:net', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: rateRatio, ratioMin: Math.min(...a.map((x, k) => x.rate / b[k].rate)), ratioMax: Math.max(...a.map((x, k) => x.rate / b[k].rate)), reps },
+  { name: 'server CPU per round trip', unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerTrip)), theirs: median(b.map((x) => x.cpuPerTrip)), ratio: cpuRatio, ratioMin: Math.min(...a.map((x, k) => x.cpuPerTrip / b[k].cpuPerTrip)), ratioMax: Math.max(...a.map((x, k) => x.cpuPerTrip / b[k].cpuPerTrip)), reps },
 ]);
 for (const s of Object.values(servers)) s.child.send('exit');
 

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The packages whose `bench/run.mjs` the suite runs, lowest layer first. */
+export const PACKAGES = ['ring', 'loop', 'streams', 'fs', 'net'] as const;
+export type BenchPackage = (typeof PACKAGES)[number];
+
+/** One figure as a package benchmark reports it (scripts/bench-harness.mjs). */
+export interface Figure {
+  package: string;
+  name: string;
+  unit: string;
+  baseline?: string;
+  ours: number;
+  theirs: number;
+  /** ours / theirs, the median over the interleaved reps. */
+  ratio: number;
+  ratioMin?: number;
+  ratioMax?: number;
+  reps?: number;
+  /** The unit is a cost (CPU per trip): a ratio below 1 is the win. */
+  lowerIsBetter?: boolean;
+  /** How many times better than Node: ratio, or 1/ratio for costs. */
+  speedup: number;
+}
+
+export interface SuiteResult {
+  mode: 'quick' | 'full';
+  date: string;
+  machine: { kernel: string; node: string; cpus: number; cpu: string };
+  figures: Figure[];
+  /** Packages whose benchmark failed, with the reason. */
+  failures: Array<{ package: string; error: string }>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The package's bench script, from the workspace (the benchmarks are not part of published packages). */
+export function benchScript(pkg: BenchPackage): string | undefined {
+  try {
+    const script = join(dirname(require.resolve(`@uring/${pkg}/package.json`)), 'bench', 'run.mjs');
+    return existsSync(script) ? script : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function runScript(script: string, args: string[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: dirname(dirname(script)), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`exit code ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`no JSON on stdout: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** The comparable figures of one package's report: numeric ours, theirs and ratio. */
+export function figuresOf(pkg: string, report: unknown): Figure[] {
+  const results = (report as { results?: unknown[] })?.results;
+  if (!Array.isArray(results)) throw new Error('report without results');
+  return results
+    .filter((r): r is Omit<Figure, 'package' | 'speedup'> => {
+      const f = r as Record<string, unknown>;
+      return typeof f.name === 'string' && typeof f.ours === 'number' && typeof f.theirs === 'number' && typeof f.ratio === 'number' && f.ratio > 0;
+    })
+    .map((r) => ({ ...r, package: `@uring/${pkg}`, speedup: r.lowerIsBetter ? 1 / r.ratio : r.ratio }));
+}
+
+export interface SuiteOptions {
+  full?: boolean;
+  only?: readonly BenchPackage[];
+  /** Told when a package starts and ends (for progress output). */
+  onProgress?: (event: { pkg: BenchPackage; index: number; total: number; done: boolean; seconds?: number; error?: string }) => void;
+}
+
+/**
+ * Runs each package's benchmark in its own process (each makes its own data set in a temp dir
+ * and measures @uring against Node interleaved, rep by rep), short runs unless `full`, and
+ * gathers their figures. A package whose benchmark fails is reported, not fatal.
+ */
+export async function runSuite(machine: SuiteResult['machine'], options: SuiteOptions = {}): Promise<SuiteResult> {
+  const packages = options.only ?? PACKAGES;
+  const result: SuiteResult = { mode: options.full ? 'full' : 'quick', date: new Date().toISOString(), machine, figures: [], failures: [] };
+  for (const [index, pkg] of packages.entries()) {
+    options.onProgress?.({ pkg, index, total: packages.length, done: false });
+    const started = performance.now();
+    const script = benchScript(pkg);
+    let error: string | undefined;
+    try {
+      if (!script) throw new Error('bench/run.mjs not found (benchmarks run from the repository)');
+      result.figures.push(...figuresOf(pkg, await runScript(script, ['--json', ...(options.full ? [] : ['--quick'])])));
+    } catch (e) {
+      error = (e as Error).message;
+      result.failures.push({ package: `@uring/${pkg}`, error });
+    }
+    options.onProgress?.({ pkg, index, total: packages.length, done: true, seconds: (performance.now() - started) / 1000, error });
+  }
+  return result;
+}
+
+const compact = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 1 ? n.toFixed(1) : n.toPrecision(2));
+
+/** A figure's value in its unit, readable: µs for seconds. */
+export function formatValue(value: number, unit: string): string {
+  return unit === 's' ? `${compact(value * 1e6)} µs` : `${compact(value)} ${unit}`;
+}
+
+/** The results as a text table (for the terminal) or a Markdown table. */
+export function formatTable(result: SuiteResult, markdown = false): string {
+  const header = ['package', 'benchmark', '@uring', 'Node', '@uring vs Node'];
+  const rows = result.figures.map((f) => [
+    f.package,
+    f.name + (f.baseline ? ` (vs ${f.baseline})` : ''),
+    formatValue(f.ours, f.unit),
+    formatValue(f.theirs, f.unit),
+    `${f.speedup.toFixed(2)}x${f.lowerIsBetter ? ' *' : ''}`,
+  ]);
+  const note = result.figures.some((f) => f.lowerIsBetter) ? '\n\n* a cost (CPU time per trip): the column is Node\'s cost ÷ ours, so above 1x is better here too.' : '';
+  if (markdown) {
+    const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+    return [line(header), line(header.map((_, i) => (i >= 2 ? '---:' : '---'))), ...rows.map(line)].join('\n') + note.replace('* a', '\\* a');
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const pad = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [pad(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(pad)].join('\n') + note;
+}
