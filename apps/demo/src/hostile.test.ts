@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { toolEnv } from './test-env.js';
 
 // A hostile environment: io_uring_setup fails inside a seccomp filter (EPERM, as under Docker's
 // default profile) or for lack of memory (ENOMEM, as with a low RLIMIT_MEMLOCK before 5.11). The
@@ -13,13 +14,13 @@ const bin = join(demo, 'bin', 'uring-demo.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'uring-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const helper = join(dir, 'seccomp-run');
-const compiled = spawnSync('cc', ['-O2', '-o', helper, join(demo, 'test', 'seccomp-run.c')], { encoding: 'utf8' });
+const compiled = spawnSync('cc', ['-O2', '-o', helper, join(demo, 'test', 'seccomp-run.c')], { encoding: 'utf8', env: toolEnv() });
 const noCompiler = compiled.status === 0 ? undefined : `needs a C compiler for the seccomp helper (cc: ${compiled.error?.message ?? compiled.stderr.trim()})`;
 
 const EPERM = 1;
 const ENOMEM = 12;
 const underFilter = (errno: number, args: string[]) =>
-  spawnSync(helper, [String(errno), process.execPath, ...args], { cwd: demo, encoding: 'utf8', timeout: 60_000 });
+  spawnSync(helper, [String(errno), process.execPath, ...args], { cwd: demo, encoding: 'utf8', timeout: 60_000, env: toolEnv() });
 
 // Everything a user does with the three packages, printed as JSON: the same answers are expected
 // with and without io_uring.

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toolEnv } from './test-env.js';
 
 const bin = fileURLToPath(new URL('../bin/uring-demo.mjs', import.meta.url));
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-const curl = spawnSync('curl', ['--version']).status === 0;
+const curl = spawnSync('curl', ['--version'], { env: toolEnv() }).status === 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -159,7 +160,7 @@ describe('uring-demo serve', () => {
 
   it.skipIf(!curl)('answers curl byte-exact over one keep-alive connection (needs curl)', () => {
     const out = join(dir, 'curl-big.bin');
-    const r = spawnSync('curl', ['-sS', '-o', join(dir, 'curl-small.txt'), `${url}hello.txt`, '-o', out, `${url}big.bin`, '-w', '%{http_code} %{num_connects}\n'], { encoding: 'utf8' });
+    const r = spawnSync('curl', ['-sS', '-o', join(dir, 'curl-small.txt'), `${url}hello.txt`, '-o', out, `${url}big.bin`, '-w', '%{http_code} %{num_connects}\n'], { encoding: 'utf8', env: toolEnv() });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('200 1\n200 0\n'); // the second transfer reused the first connection
     expect(readFileSync(out).equals(big)).toBe(true);

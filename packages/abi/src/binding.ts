@@ -39,9 +39,10 @@ const candidates = ['../build/Release/uring_abi.node', '../build/Debug/uring_abi
 
 /**
  * Loads the addon from the first of `candidates` (paths relative to this module) that loads, or
- * throws one Error that says what was tried and what to do.
+ * throws one Error that says what was tried and what to do. `URING_ADDON=/abs/path.node` loads
+ * that build instead (the sanitizer build: scripts/sanitize.mjs).
  */
-export function loadBinding(paths: readonly string[] = candidates): NativeBinding {
+export function loadBinding(paths: readonly string[] = process.env.URING_ADDON ? [process.env.URING_ADDON] : candidates): NativeBinding {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   let lastError: unknown;
