@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 
 /** The packages whose `bench/run.mjs` the suite runs, lowest layer first. */
 export const PACKAGES = ['ring', 'loop', 'streams', 'fs', 'net'] as const;
+/** A package with a benchmark the suite runs. */
 export type BenchPackage = (typeof PACKAGES)[number];
 
 /** One figure as a package benchmark reports it (scripts/bench-harness.mjs). */
@@ -26,6 +27,7 @@ export interface Figure {
   speedup: number;
 }
 
+/** What `uring-demo bench` produces (and writes as results.json). */
 export interface SuiteResult {
   mode: 'quick' | 'full';
   date: string;
@@ -78,6 +80,7 @@ export function figuresOf(pkg: string, report: unknown): Figure[] {
     .map((r) => ({ ...r, package: `@uring/${pkg}`, speedup: r.lowerIsBetter ? 1 / r.ratio : r.ratio }));
 }
 
+/** How `runSuite` runs: short or full, which packages, and a progress callback. */
 export interface SuiteOptions {
   full?: boolean;
   only?: readonly BenchPackage[];

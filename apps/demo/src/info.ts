@@ -3,6 +3,7 @@ import { backend as fsBackend } from '@uring/fs';
 import { backend as netBackend } from '@uring/net';
 import { IoUring } from '@uring/ring';
 
+/** What `uring-demo info` reports. */
 export interface Info {
   kernel: string;
   node: string;
@@ -27,6 +28,7 @@ export function info(): Info {
   }
 }
 
+/** `info()` as the aligned text `uring-demo info` prints. */
 export function formatInfo(i: Info): string {
   const lines = [
     `kernel     Linux ${i.kernel}`,

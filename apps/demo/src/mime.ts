@@ -29,6 +29,7 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** The Content-Type for a file extension (with its dot, any case); `application/octet-stream` when unknown. */
 export function contentType(extension: string): string {
   return TYPES[extension.toLowerCase()] ?? 'application/octet-stream';
 }

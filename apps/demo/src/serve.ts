@@ -9,6 +9,7 @@ import { parseRange } from './range.js';
 /** Bodies up to this size go out with the headers in one write; larger ones are spliced. */
 const INLINE_MAX = 64 * 1024;
 
+/** Where `serve` listens and whom it tells about requests. */
 export interface ServeOptions {
   /** Port to listen on (0: any free port). Default 8080. */
   port?: number;
@@ -18,6 +19,7 @@ export interface ServeOptions {
   onRequest?: (method: string, path: string, status: number, bytes: number) => void;
 }
 
+/** A running server: its http.Server, URL, backends, and `close()` (which also ends open connections). */
 export interface Serving {
   server: Server;
   url: string;

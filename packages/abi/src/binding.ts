@@ -26,6 +26,7 @@ export interface NativeBinding {
   Poller: new (fd: number, callback: (status: number) => void) => NativePoller;
 }
 
+/** The native side of {@link Poller}: a uv_poll_t on one fd; every method returns 0 or -errno. */
 export interface NativePoller {
   start(): number;
   stop(): number;

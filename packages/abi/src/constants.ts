@@ -65,6 +65,7 @@ export const Op = {
   BIND: 56,
   LISTEN: 57,
 } as const;
+/** An IORING_OP_* opcode number. */
 export type Op = (typeof Op)[keyof typeof Op];
 
 /** The opcode's name, for messages: `opName(22) === 'READ'`. */

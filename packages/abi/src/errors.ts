@@ -28,6 +28,7 @@ export function errnoName(errno: number): [string, string] {
   return uvMap.get(errno) ?? extra.get(errno) ?? ['UNKNOWN', 'unknown error'];
 }
 
+/** What the caller knew about a failed operation, for the error: the path(s) it named, or a socket address. */
 export interface ErrorContext {
   path?: string | Buffer | URL;
   dest?: string | Buffer | URL;
@@ -35,6 +36,7 @@ export interface ErrorContext {
   net?: NetErrorContext;
 }
 
+/** The socket address a failed socket operation was about, for node:net-shaped messages. */
 export interface NetErrorContext {
   address?: string;
   port?: number;

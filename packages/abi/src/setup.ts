@@ -3,6 +3,7 @@ import { Feature, MmapOffset, SetupFlag } from './constants.js';
 import { check } from './errors.js';
 import { CqRingOffsets, Cqe, Params, Sqe, SqRingOffsets } from './layout.js';
 
+/** io_uring_setup(2) parameters (`struct io_uring_params` fields the caller sets). */
 export interface SetupParams {
   /** IORING_SETUP_* flags. */
   flags?: number;
@@ -16,6 +17,7 @@ export interface SetupParams {
   wqFd?: number;
 }
 
+/** Where the SQ ring's fields are inside its mapping (`struct io_sqring_offsets`), as the kernel reports them. */
 export interface SqOffsets {
   head: number;
   tail: number;
@@ -26,6 +28,7 @@ export interface SqOffsets {
   array: number;
 }
 
+/** Where the CQ ring's fields are inside its mapping (`struct io_cqring_offsets`), as the kernel reports them. */
 export interface CqOffsets {
   head: number;
   tail: number;

@@ -58,6 +58,7 @@ export function openHow(flags: number, mode: number, resolve = 0): Buffer {
   return out;
 }
 
+/** A socket address as JavaScript sees it: IPv4, IPv6 or a Unix path. */
 export type SocketAddress =
   | { family: 'IPv4' | 'IPv6'; address: string; port: number; flowlabel?: number; scopeId?: number }
   | { family: 'unix'; path: string };

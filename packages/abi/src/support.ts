@@ -16,6 +16,7 @@ export type UnsupportedReason =
   | 'enomem' // ring memory (RLIMIT_MEMLOCK before 5.11, or the system)
   | 'other';
 
+/** What `support()` found: whether io_uring can be used here, and if not, why and what to do. */
 export interface SupportReport {
   /** True when a ring can be created here. */
   supported: boolean;

@@ -22,6 +22,9 @@ export function plainOptions(options: unknown, checks: Record<string, (v: unknow
   return true;
 }
 
+/** Whether `v` is an encoding Buffer knows (or null/undefined: none). */
 export const isEncoding = (v: unknown) => v === null || (typeof v === 'string' && Buffer.isEncoding(v));
+/** Whether `v` is an AbortSignal (or absent). */
 export const isSignal = (v: unknown) => v instanceof AbortSignal;
+/** Whether `v` is a file mode the ring path takes: an integer in 0..0o7777, or absent. */
 export const isMode = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

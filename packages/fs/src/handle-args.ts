@@ -22,6 +22,7 @@ export function filePosition(position: unknown): number {
   return typeof position === 'number' && Number.isSafeInteger(position) && position >= 0 ? position : -1;
 }
 
+/** A FileHandle.read call, its arguments resolved as Node 20 resolves them. */
 export interface ReadArgs {
   buffer: ArrayBufferView;
   offset: number;
@@ -74,6 +75,7 @@ export function readArgs(first: unknown, second: unknown, third: unknown, fourth
   return { buffer, offset: offset as number, length, position: filePosition(position) };
 }
 
+/** A FileHandle.write call, its arguments resolved as Node 20 resolves them. */
 export interface WriteArgs {
   buffer: ArrayBufferView;
   offset: number;

@@ -7,6 +7,7 @@ export const MAX_LENGTH = 2 ** 31 - 1;
 /** Node's kReadFileUnknownBufferLength: the chunk size for files whose size stat cannot tell. */
 const UNKNOWN_SIZE_CHUNK = 64 * 1024;
 
+/** readFile/writeFile options after Node's getOptions: encoding, flag, mode, signal. */
 export interface FileOptions {
   encoding?: BufferEncoding | 'buffer' | null;
   flag?: string;

@@ -39,6 +39,7 @@ function ids(): [number, number, number, number] {
   return [process.getuid?.() ?? -1, process.geteuid?.() ?? -1, process.getgid?.() ?? -1, process.getegid?.() ?? -1];
 }
 
+/** A snapshot of the process credentials a ring was created with (uids, gids, groups), to refuse submissions once they change. */
 export class Credentials {
   readonly #ids: [number, number, number, number];
   readonly #groups: number;

@@ -34,6 +34,7 @@ import { Slots } from './slots.js';
 /** Writes one SQE (at index `i`) for an operation. The loop sets its user_data afterwards. */
 export type Prep = (sqes: Sqes, i: number) => void;
 
+/** Options every operation takes: a timeout, an AbortSignal, and whether it keeps the process alive. */
 export interface OpOptions {
   /** Aborting cancels the operation (ASYNC_CANCEL) and rejects it with an AbortError at once. */
   signal?: AbortSignal;
@@ -43,6 +44,7 @@ export interface OpOptions {
   unref?: boolean;
 }
 
+/** Options of `loop.submit`: OpOptions plus what the error should say (syscall, path, net address), what to keep referenced until the CQE, and how to map the result. */
 export interface SubmitOptions<T> extends OpOptions {
   /** The syscall named in errors (`'read'`, `'open'`, ...). */
   syscall: string;
@@ -59,6 +61,7 @@ export interface SubmitOptions<T> extends OpOptions {
   success?: number;
 }
 
+/** Options of `loop.multishot`: a signal, ref/unref, and the error's syscall; multishot ops take no timeout. */
 export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   syscall: string;
   path?: ErrorContext['path'];
@@ -69,6 +72,7 @@ export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   rearm?: (res: number, flags: number) => boolean;
 }
 
+/** How a Loop sets up its ring: sizes, the in-flight cap, setup flags, SQPOLL, default timeout, io-wq workers. */
 export interface LoopOptions {
   /** SQ entries (default 256). Operations beyond it in one tick make the loop flush early. */
   entries?: number;
@@ -93,6 +97,7 @@ export interface LoopOptions {
   boundedWorkers?: number;
 }
 
+/** How `loop.close()` drains. */
 export interface CloseOptions {
   /** Milliseconds to let in-flight operations finish before cancelling them (default 2000). */
   timeout?: number;

@@ -6,6 +6,7 @@ export interface MultishotCqe {
   flags: number;
 }
 
+/** What the loop gives a Multishot: how to cancel it, and ref/unref it. */
 export interface MultishotControl {
   cancel(): void;
   ref(): void;

@@ -5,6 +5,7 @@ import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js'
 import { Socket } from './socket.js';
 import * as ops from './socket-ops.js';
 
+/** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
 export interface ServerOptions {
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
@@ -13,6 +14,7 @@ export interface ServerOptions {
   keepAliveInitialDelay?: number;
 }
 
+/** node:net listen options: port and host, or a Unix path, with backlog, ipv6Only, exclusive, signal. */
 export interface ListenOptions {
   port?: number | string;
   host?: string;

@@ -8,6 +8,7 @@ import * as ops from './socket-ops.js';
 /** Bytes asked of each recv; a smaller result is copied out so the buffer is reused. */
 const RECV_SIZE = 64 * 1024;
 
+/** new Socket(options): an accepted descriptor to adopt, and connection options. */
 export interface SocketOptions {
   /** A connected socket's descriptor (the server hands accepted ones over this way). */
   fd?: number;
@@ -20,6 +21,7 @@ export interface SocketOptions {
   keepAliveInitialDelay?: number;
 }
 
+/** node:net connect options: port and host (or a Unix path), family, timeout and socket options, signal. */
 export interface ConnectOptions {
   port?: number | string;
   host?: string;

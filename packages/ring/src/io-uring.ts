@@ -26,6 +26,7 @@ import { Probe } from './probe.js';
 import type { Sqes } from './sqe.js';
 import { SubmissionQueue } from './submission-queue.js';
 
+/** IoUring.init options: io_uring_setup(2)'s parameters (flags, CQ size, SQPOLL thread settings). */
 export type IoUringOptions = SetupParams;
 
 /**

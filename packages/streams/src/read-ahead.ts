@@ -7,6 +7,7 @@ export interface PositionalSource {
   read(buffer: Buffer, position: number, signal: AbortSignal): Promise<number>;
 }
 
+/** How far ahead ReadAhead reads: chunk size, chunks in flight, and the range. */
 export interface ReadAheadOptions {
   /** Bytes per read: the stream's highWaterMark, as Node's fs.ReadStream reads. */
   chunkSize: number;

@@ -6,6 +6,7 @@ import { ReadAhead } from './read-ahead.js';
 import { uringUsable } from './usable.js';
 import type { FileStreamOptions } from './stream-options.js';
 
+/** fs.createReadStream options (start, highWaterMark, fd, flags, encoding, signal…), plus `end` and how many chunks to read ahead. */
 export interface ReadStreamOptions extends FileStreamOptions {
   end?: number;
   /** Reads kept in flight ahead of the consumer (regular files only). Default 4. */

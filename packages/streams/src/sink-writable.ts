@@ -6,6 +6,7 @@ export interface PositionalSink {
   write(buffers: Buffer[], position: number): Promise<number>;
 }
 
+/** Writable options for a SinkWritable, plus where in the sink to start and how to close it. */
 export interface SinkWritableOptions extends Omit<WritableOptions, 'write' | 'writev' | 'destroy' | 'final'> {
   /** Where the first byte goes; omitted: position -1 (append at the current position). */
   start?: number;

@@ -1,6 +1,7 @@
 import { Readable, type ReadableOptions } from 'node:stream';
 import { ReadAhead, type PositionalSource } from './read-ahead.js';
 
+/** Readable options for a SourceReadable, plus the range to read, the read-ahead depth and how to close the source. */
 export interface SourceReadableOptions extends Omit<ReadableOptions, 'read' | 'destroy'> {
   /** First byte (default 0). */
   start?: number;

@@ -2,6 +2,7 @@ import { ReadableStream, WritableStream } from 'node:stream/web';
 import type { PositionalSource } from './read-ahead.js';
 import type { PositionalSink } from './sink-writable.js';
 
+/** toWebReadable options: the range, the chunk size, and how to close the source. */
 export interface WebReadableOptions {
   /** First byte (default 0). */
   start?: number;
@@ -66,6 +67,7 @@ export function toWebReadable(source: PositionalSource, options: WebReadableOpti
   });
 }
 
+/** toWebWritable options: where to start writing, and how to close the sink. */
 export interface WebWritableOptions {
   /** Where the first byte goes; omitted: -1 (the current position / a stream). */
   start?: number;

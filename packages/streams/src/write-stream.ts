@@ -3,6 +3,7 @@ import { uringFsOps } from './fs-ops.js';
 import { uringUsable } from './usable.js';
 import type { FileStreamOptions } from './stream-options.js';
 
+/** fs.createWriteStream options (flags, mode, start, fd, encoding, signal…) and `flush`. */
 export interface WriteStreamOptions extends FileStreamOptions {
   /** fsync before closing. */
   flush?: boolean;
