@@ -1,4 +1,4 @@
-import { CqeFlag, Errno, Linux, TimeoutFlag, addressOf, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
+import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
 import { BufferRing, IoUring, type Sqes } from '@uring/ring';
 import { connect } from 'node:net';
 import { ringConfigs, titled, unavailable } from '@uring/ring/test';
@@ -23,6 +23,7 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
 }
 const [major, minor] = release().split('.').map(Number) as [number, number];
 const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
+const kernelAtLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
 
 describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
   const skip = unavailable(options);
@@ -422,6 +423,15 @@ describe('getLoop', () => {
     const seven = new Loop({ boundedWorkers: 7 });
     expect(seven.ioWorkers()[0]).toBe(7);
     await Promise.all([loop.close(), seven.close()]);
+  });
+
+  const coop = kernelAtLeast(5, 19) ? undefined : `COOP_TASKRUN needs Linux 5.19 (this is ${release()})`;
+  it.skipIf(skip !== undefined || coop !== undefined)(titled('sets up COOP_TASKRUN | TASKRUN_FLAG by default; flags: 0 asks for none', skip ?? coop), async () => {
+    const [byDefault, none] = [new Loop(), new Loop({ flags: 0 })];
+    expect(byDefault.ring.flags & (SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG)).toBe(SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG);
+    expect(none.ring.flags & (SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG)).toBe(0);
+    expect(await Promise.all([byDefault.nop(), none.nop()])).toEqual([0, 0]);
+    await Promise.all([byDefault.close(), none.close()]);
   });
 
   it('validates its options', () => {

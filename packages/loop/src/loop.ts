@@ -80,7 +80,13 @@ export interface LoopOptions {
   cqEntries?: number;
   /** The cap on operations in flight (default 4096); more wait in a FIFO backlog. */
   maxInFlight?: number;
-  /** IORING_SETUP_* flags: e.g. COOP_TASKRUN|TASKRUN_FLAG or SINGLE_ISSUER|DEFER_TASKRUN. Default none. */
+  /**
+   * IORING_SETUP_* flags. Default COOP_TASKRUN | TASKRUN_FLAG (5.19): completions are not pushed
+   * with an interrupt to a running thread but run when it next enters the kernel, and the loop
+   * checks IORING_SQ_TASKRUN when it reaps — on the echo benchmark this costs a quarter less CPU
+   * per round trip than no flags. On older kernels (EINVAL) the default falls back to none.
+   * SINGLE_ISSUER | DEFER_TASKRUN (6.1) is the other choice measured; 0 asks for none.
+   */
   flags?: number;
   /** Opt-in SQPOLL: a kernel thread polls the SQ, sleeping after this many idle milliseconds. */
   sqpollIdle?: number;
@@ -113,6 +119,9 @@ const enum Flag {
   Cancelling = 16,
   Done = 32,
 }
+
+/** The setup flags a loop gets unless told otherwise (see LoopOptions.flags). */
+const DEFAULT_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG;
 
 /** user_data of the loop's own SQEs (high half 0, which no generation uses). */
 const TAG_LINK_TIMEOUT = 1;
@@ -256,14 +265,22 @@ export class Loop {
     if (!(timeout >= 0)) throw outOfRange('timeout', '>= 0', timeout);
     const report = support();
     if (!report.supported) throw new UringUnavailableError(report);
-    let flags = options.flags ?? 0;
+    let flags = options.flags ?? DEFAULT_FLAGS;
     if (options.sqpollIdle !== undefined) flags |= SetupFlag.SQPOLL;
-    try {
-      this.ring = IoUring.init(entries, {
-        flags,
+    const init = (setupFlags: number) =>
+      IoUring.init(entries, {
+        flags: setupFlags,
         cqEntries: options.cqEntries ?? Math.max(2 * maxInFlight, 2 * entries),
         sqThreadIdle: options.sqpollIdle,
       });
+    try {
+      try {
+        this.ring = init(flags);
+      } catch (error) {
+        // A kernel before 5.19 rejects the default flags, not the caller's: retry without them.
+        if (options.flags !== undefined || (error as { code?: string }).code !== 'EINVAL') throw error;
+        this.ring = init(flags & ~DEFAULT_FLAGS);
+      }
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'EINVAL' || code === 'ERR_OUT_OF_RANGE') throw error; // the options are wrong, not the machine
