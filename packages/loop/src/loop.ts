@@ -65,6 +65,8 @@ export interface SubmitOptions<T> extends OpOptions {
 export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   syscall: string;
   path?: ErrorContext['path'];
+  /** Shape the error like node:net's (see SubmitOptions.net). */
+  net?: ErrorContext['net'];
   keep?: unknown;
   /** Called with each CQE; without it, iterate the returned handle. */
   onCqe?: (res: number, flags: number) => void;
@@ -466,7 +468,7 @@ export class Loop {
       keep: options.keep,
       map: undefined,
       syscall: options.syscall,
-      context: options.path === undefined ? undefined : { path: options.path },
+      context: options.path === undefined && options.net === undefined ? undefined : { path: options.path, net: options.net },
       success: 1,
       flags: Flag.Multishot | (options.unref ? Flag.Unref : 0),
       timeout: 0,

@@ -1,4 +1,4 @@
-import { Linux, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop } from '@uring/loop';
 
 /**
@@ -31,10 +31,20 @@ export function listen(fd: number, backlog: number, net: NetErrorContext): Promi
   return getLoop().submit((s, i) => s.prepListen(i, fd, backlog), { syscall: 'listen', net });
 }
 
-/** One recv into `buffer`: the byte count, 0 at EOF. */
+/**
+ * One recv into `buffer`: the byte count, 0 at EOF. With IORING_RECVSEND_POLL_FIRST (5.19) the
+ * kernel arms its poll first instead of trying a receive that, on a socket just drained, would
+ * find nothing: the next message is usually still on its way.
+ */
 export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = false): Promise<number> {
   const at = addressOfView(buffer);
-  return getLoop().submit((s, i) => s.prepRecv(i, fd, at, buffer.length, 0), { syscall: 'read', keep: buffer, signal, unref, net: {} });
+  return getLoop().submit(
+    (s, i) => {
+      s.prepRecv(i, fd, at, buffer.length, 0);
+      s.addIoprio(i, RecvSendFlag.POLL_FIRST);
+    },
+    { syscall: 'read', keep: buffer, signal, unref, net: {} },
+  );
 }
 
 /** send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects). */

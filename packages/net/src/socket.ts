@@ -1,12 +1,10 @@
 import { Duplex } from 'node:stream';
-import { Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
-import { AbortError } from '@uring/loop';
+import { CqeFlag, Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
+import { AbortError, getLoop, type Multishot } from '@uring/loop';
+import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
 import * as ops from './socket-ops.js';
-
-/** Bytes asked of each recv; a smaller result is copied out so the buffer is reused. */
-const RECV_SIZE = 64 * 1024;
 
 /** new Socket(options): an accepted descriptor to adopt, and connection options. */
 export interface SocketOptions {
@@ -62,11 +60,14 @@ export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => v
 export class Socket extends Duplex {
   #fd = -1;
   #abort = new AbortController();
-  #reading = false;
+  #receiving = false;
+  #stopping = false;
+  /** _read was called and nothing has been pushed since. */
+  #requested = false;
+  #receive: Multishot | undefined;
   #wantRead = false;
   #inflight = 0;
   #idle: (() => void) | undefined;
-  #recvBuffer: Buffer | undefined;
   #bytesWritten = 0;
   #timeoutMs = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -224,41 +225,68 @@ export class Socket extends Duplex {
 
   override _read(): void {
     this.#wantRead = true;
+    this.#requested = true;
     if (this.#fd === -1 || this.connecting) return; // starts once connected
     this.#startRead();
   }
 
+  /**
+   * Arms a multishot recv (6.0) over the loop's provided-buffer ring: one SQE for as long as the
+   * socket is read, a CQE per arrival, each copied out of its pool buffer and pushed. When the
+   * stream is full (push() returns false) the receive is cancelled — a paused socket holds no
+   * armed receive and no pool buffer — and _read arms it again once the consumer has caught up.
+   */
   #startRead(): void {
-    if (this.#reading || this.destroyed) return;
-    this.#reading = true;
-    const buffer = (this.#recvBuffer ??= Buffer.allocUnsafe(RECV_SIZE));
-    const p = ops.recv(this.#fd, buffer, this.#abort.signal, this.#unref).then(
-      (n) => {
-        this.#reading = false;
-        if (this.destroyed) return;
-        if (n === 0) {
-          this.push(null);
-          this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
-          return;
-        }
-        this.bytesRead += n;
-        this.#touch();
-        let chunk: Buffer;
-        if (n < RECV_SIZE / 2) {
-          chunk = Buffer.allocUnsafe(n);
-          buffer.copy(chunk, 0, 0, n);
-        } else {
-          chunk = buffer.subarray(0, n);
-          this.#recvBuffer = undefined; // handed off to the consumer
-        }
-        if (this.push(chunk)) this.#startRead();
+    if (this.#receiving || this.destroyed) return;
+    this.#receiving = true;
+    this.#stopping = false;
+    const loop = getLoop();
+    const pool = RecvPool.of(loop);
+    const fd = this.#fd;
+    const receive = loop.multishot(
+      (s, i) => {
+        s.prepRecvMultishot(i, fd, 0, 0);
+        s.bufferSelect(i, pool.bgid);
       },
-      (error: Error) => {
-        this.#reading = false;
-        if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
+      {
+        syscall: 'read',
+        net: {},
+        keep: pool.memory,
+        signal: this.#abort.signal,
+        unref: this.#unref,
+        onCqe: (res, flags) => {
+          if (res > 0 && flags & CqeFlag.BUFFER) {
+            const chunk = pool.take(flags >>> 16, res);
+            if (this.destroyed) return;
+            this.bytesRead += res;
+            this.#touch();
+            this.#requested = false; // push() calls _read again if the stream wants more
+            if (!this.push(chunk) && !this.#stopping) {
+              this.#stopping = true;
+              receive.cancel();
+            }
+          } else if (res === 0 && !this.destroyed) {
+            this.push(null);
+            this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+          }
+        },
       },
     );
-    this.#track(p);
+    this.#receive = receive;
+    const over = () => {
+      this.#receiving = false;
+      this.#receive = undefined;
+      // Cancelled because the stream was full, or out of pool buffers while being cancelled: arm
+      // again if the stream has asked for more meanwhile (its _read call found us still armed).
+      if (this.#stopping && this.#requested && !this.destroyed && !this.readableEnded) this.#startRead();
+    };
+    const ended = receive.done.then(over, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOBUFS') return over(); // the pool ran dry as the cancel landed: not an error
+      this.#receiving = false;
+      this.#receive = undefined;
+      if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
+    });
+    this.#track(ended);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -407,15 +435,17 @@ export class Socket extends Duplex {
     }
   }
 
-  /** Keeps the process alive while a receive is pending (the default). Takes effect from the next receive. */
+  /** Keeps the process alive while the socket is open for reading (the default), as Node's socket.ref(). */
   ref(): this {
     this.#unref = false;
+    this.#receive?.ref();
     return this;
   }
 
-  /** Lets the process exit with this socket open. Takes effect from the next receive. */
+  /** Lets the process exit with this socket still open, as Node's socket.unref(). */
   unref(): this {
     this.#unref = true;
+    this.#receive?.unref();
     return this;
   }
 }
