@@ -1,30 +1,40 @@
 #!/usr/bin/env node
-// @uring/net benchmark (`pnpm bench`): echo ping-pong of 64-byte messages over 64 connections
-// against a server in its own process — @uring/net's and node:net's, interleaved rep by rep — with
-// the load from a node:net client in this process. Reports round trips/s and the server's CPU time
-// per round trip. Flags: --json, --quick.
+// @uring/net benchmarks (`pnpm bench`). The server under test runs in its own process — @uring/net's
+// and node:net's, interleaved rep by rep — and reports its CPU time; the load comes from this one:
+//   1. echo ping-pong, 64 B messages over 64 connections, load from a node:net client: round
+//      trips/s and the server's CPU time per round trip;
+//   2. the same with the load from a client built on @uring/net;
+//   3. one connection streaming 64 KiB writes to a sink server, writer and sink on the same
+//      implementation: MB/s;
+//   4. node:http hello world (over @uring/net sockets vs node:net) under autocannon, 64 connections:
+//      requests/s and server CPU per request.
+// Flags: --json, --quick.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import * as net from 'node:net';
+import * as nodeNet from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { log, median, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
+import autocannon from 'autocannon';
+import uringNet from '@uring/net';
+import { fmt, log, median, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
 
 const CONNECTIONS = 64;
 const MESSAGE = Buffer.alloc(64, 7);
+const CHUNK = Buffer.alloc(64 * 1024, 9);
+const clients = { uring: uringNet, node: nodeNet };
 
-async function startServer(kind) {
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startServer(kind, mode) {
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [kind, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ port }] = await once(child, 'message');
   const cpu = async () => {
     child.send('cpu');
     const [{ cpu }] = await once(child, 'message');
     return (cpu.user + cpu.system) / 1e6;
   };
-  return { child, port, cpu };
+  return { child, port, cpu, stop: () => child.send('exit') };
 }
 
-/** `CONNECTIONS` clients, each sending a message and waiting for its echo, for `seconds`. */
-async function pingPong(port) {
+/** `CONNECTIONS` clients of `net`, each sending a message and waiting for its echo, for `seconds`. */
+async function pingPong(port, net) {
   const sockets = await Promise.all(Array.from({ length: CONNECTIONS }, () => new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); s.setNoDelay(true); })));
   let trips = 0;
   const end = performance.now() + seconds * 1000;
@@ -49,34 +59,73 @@ async function pingPong(port) {
   );
   const elapsed = (performance.now() - start) / 1000;
   sockets.forEach((s) => s.destroy());
-  return { trips, elapsed };
+  return { ops: trips, elapsed };
 }
 
-async function measure(server) {
-  const before = await server.cpu();
-  const { trips, elapsed } = await pingPong(server.port);
-  const cpu = (await server.cpu()) - before;
-  return { rate: trips / elapsed, cpuPerTrip: cpu / trips };
+/** One connection of `net` writing 64 KiB chunks as fast as the socket takes them, for `seconds`: MB written. */
+async function stream(port, net) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let bytes = 0;
+  while (performance.now() < end) {
+    for (let k = 0; k < 16; k++) {
+      bytes += CHUNK.length;
+      if (!socket.write(CHUNK)) await once(socket, 'drain');
+    }
+  }
+  await new Promise((resolve) => socket.end(resolve));
+  const elapsed = (performance.now() - start) / 1000;
+  socket.destroy();
+  return { ops: bytes / 1e6, elapsed };
 }
 
-const servers = { uring: await startServer('uring'), node: await startServer('node') };
-log(`@uring/net benchmark — Node ${process.version}, ${reps} interleaved reps, medians, ${CONNECTIONS} connections\n`);
-await measure(servers.uring);
-await measure(servers.node);
-const a = [];
-const b = [];
-for (let r = 0; r < reps; r++) {
-  a.push(await measure(servers.uring));
-  b.push(await measure(servers.node));
+/** autocannon against the server for `seconds`: requests. */
+async function http(port) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: Math.max(1, Math.round(seconds)), pipelining: 1 });
+  return { ops: result.requests.total, elapsed: result.duration };
 }
-const rateRatio = median(a.map((x, k) => x.rate / b[k].rate));
-const cpuRatio = median(a.map((x, k) => x.cpuPerTrip / b[k].cpuPerTrip));
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-log(`echo 64 B x ${CONNECTIONS} conns, round trips/s   @uring/net ${fmt(median(a.map((x) => x.rate)))}   node:net ${fmt(median(b.map((x) => x.rate)))}   ratio ${rateRatio.toFixed(2)}`);
-log(`server CPU per round trip (µs)              @uring/net ${(median(a.map((x) => x.cpuPerTrip)) * 1e6).toFixed(2)}   node:net ${(median(b.map((x) => x.cpuPerTrip)) * 1e6).toFixed(2)}   ratio ${cpuRatio.toFixed(2)} (target ≤ 0.6)`);
-report('@uring/net', [
-  { name: 'echo round trips/s (node:net client)', unit: 'trips/s', baseline: 'node:net', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: rateRatio, ratioMin: Math.min(...a.map((x, k) => x.rate / b[k].rate)), ratioMax: Math.max(...a.map((x, k) => x.rate / b[k].rate)), reps },
-  { name: 'server CPU per round trip', unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerTrip)), theirs: median(b.map((x) => x.cpuPerTrip)), ratio: cpuRatio, ratioMin: Math.min(...a.map((x, k) => x.cpuPerTrip / b[k].cpuPerTrip)), ratioMax: Math.max(...a.map((x, k) => x.cpuPerTrip / b[k].cpuPerTrip)), reps },
-]);
-for (const s of Object.values(servers)) s.child.send('exit');
 
+/** Runs `load` against the uring and node servers of `mode`, interleaved; returns the per-rep rates and CPU per op. */
+async function compareServers(mode, load) {
+  const servers = { uring: await startServer('uring', mode), node: await startServer('node', mode) };
+  const measure = async (kind) => {
+    const server = servers[kind];
+    const before = await server.cpu();
+    const { ops, elapsed } = await load(server.port, kind);
+    const cpu = (await server.cpu()) - before;
+    return { rate: ops / elapsed, cpuPerOp: cpu / ops };
+  };
+  await measure('uring');
+  await measure('node');
+  const a = [];
+  const b = [];
+  for (let r = 0; r < reps; r++) {
+    a.push(await measure('uring'));
+    b.push(await measure('node'));
+  }
+  Object.values(servers).forEach((s) => s.stop());
+  return { a, b };
+}
+
+const results = [];
+/** Adds the rate figure (and the CPU figure when `cpuName` is given) of a comparison. */
+function record({ a, b }, name, unit, cpuName, cpuUnit) {
+  const rates = a.map((x, k) => x.rate / b[k].rate);
+  const rate = { name, unit, baseline: 'node:net', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: median(rates), ratioMin: Math.min(...rates), ratioMax: Math.max(...rates), reps };
+  results.push(rate);
+  log(`${name.padEnd(52)} @uring/net ${fmt(rate.ours).padStart(9)} ${unit}   node:net ${fmt(rate.theirs).padStart(9)}   ratio ${rate.ratio.toFixed(2)} (${rate.ratioMin.toFixed(2)}–${rate.ratioMax.toFixed(2)})`);
+  if (!cpuName) return;
+  const cpus = a.map((x, k) => x.cpuPerOp / b[k].cpuPerOp);
+  const cpu = { name: cpuName, unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerOp)), theirs: median(b.map((x) => x.cpuPerOp)), ratio: median(cpus), ratioMin: Math.min(...cpus), ratioMax: Math.max(...cpus), reps };
+  results.push(cpu);
+  log(`${cpuName.padEnd(52)} @uring/net ${(cpu.ours * 1e6).toFixed(2).padStart(9)} µs${' '.repeat(cpuUnit.length - 2)}   node:net ${(cpu.theirs * 1e6).toFixed(2).padStart(9)}   ratio ${cpu.ratio.toFixed(2)} (lower is better)`);
+}
+
+log(`@uring/net benchmarks — Node ${process.version}, ${reps} interleaved reps, medians; servers in their own processes\n`);
+record(await compareServers('echo', (port) => pingPong(port, nodeNet)), 'echo 64 B x 64 conns (node:net client)', 'trips/s', 'server CPU per round trip (node:net client)', 'trips/s');
+record(await compareServers('echo', (port, kind) => pingPong(port, clients[kind])), 'echo 64 B x 64 conns (client on the same net)', 'trips/s', 'server CPU per round trip (same-net client)', 'trips/s');
+record(await compareServers('sink', (port, kind) => stream(port, clients[kind])), 'one connection streaming 64 KiB writes', 'MB/s');
+record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s');
+report('@uring/net', results);
