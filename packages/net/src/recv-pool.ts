@@ -3,9 +3,9 @@ import { addressOfView, type Loop } from '@uring/loop';
 
 /** The buffer group id sockets receive into (one group per loop; other users pick other ids). */
 export const RECV_BGID = 0x4e54; // 'NT'
-/** Buffers in the group, and the size of each: 4 MiB per thread that has sockets. */
-const ENTRIES = 128;
-const SIZE = 32 * 1024;
+/** Buffers in the group, and the size of each (a bulk receive fills one per CQE): 4 MiB per thread that has sockets. */
+const ENTRIES = 64;
+const SIZE = 64 * 1024;
 
 /**
  * The provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19) that every socket of a loop receives
