@@ -68,19 +68,42 @@ function runScript(script: string, args: string[]): Promise<unknown> {
   });
 }
 
-/** The comparable figures of one package's report: numeric ours, theirs and ratio. */
+type Raw = Record<string, unknown>;
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/**
+ * The comparable figures of one package's report: every result with numeric ours, theirs and
+ * ratio; a latency result (`{ p50, p99 }` on both sides) as one cost figure per percentile; and,
+ * where a result also ran against Node with UV_USE_IO_URING=1 (the fs benchmark), that comparison
+ * as a figure of its own.
+ */
 export function figuresOf(pkg: string, report: unknown): Figure[] {
   const results = (report as { results?: unknown[] })?.results;
   if (!Array.isArray(results)) throw new Error('report without results');
-  return results
-    .filter((r): r is Omit<Figure, 'package' | 'speedup'> => {
-      const f = r as Record<string, unknown>;
-      return typeof f.name === 'string' && typeof f.ours === 'number' && typeof f.theirs === 'number' && typeof f.ratio === 'number' && f.ratio > 0;
-    })
-    .map((r) => ({ ...r, package: `@uring/${pkg}`, speedup: r.lowerIsBetter ? 1 / r.ratio : r.ratio }));
+  const figures: Figure[] = [];
+  const add = (f: Omit<Figure, 'package' | 'speedup'>) => figures.push({ ...f, package: `@uring/${pkg}`, speedup: f.lowerIsBetter ? 1 / f.ratio : f.ratio });
+  for (const item of results) {
+    const r = item as Raw;
+    if (typeof r.name !== 'string' || typeof r.unit !== 'string') continue;
+    const base = { name: r.name, unit: r.unit, baseline: typeof r.baseline === 'string' ? r.baseline : undefined, reps: typeof r.reps === 'number' ? r.reps : undefined };
+    if (num(r.ours) && num(r.theirs) && num(r.ratio)) {
+      add({ ...base, ours: r.ours, theirs: r.theirs, ratio: r.ratio, ratioMin: r.ratioMin as number | undefined, ratioMax: r.ratioMax as number | undefined, lowerIsBetter: r.lowerIsBetter === true || undefined });
+      if (num(r.uvIoUring) && num(r.ratioVsUvIoUring)) {
+        add({ ...base, baseline: `${base.baseline ?? 'Node'} with UV_USE_IO_URING=1`, ours: r.ours, theirs: r.uvIoUring, ratio: r.ratioVsUvIoUring });
+      }
+      continue;
+    }
+    const [ours, theirs] = [r.ours as Raw | undefined, r.theirs as Raw | undefined];
+    for (const p of ['p50', 'p99']) {
+      if (ours && theirs && num(ours[p]) && num(theirs[p])) {
+        const unit = r.unit.replace(/[()]/g, '');
+        add({ ...base, name: `${r.name.replace(/\s*\([^)]*\)$/, '')}, ${p}`, unit: unit === 'µs' ? 's' : unit, ours: unit === 'µs' ? ours[p] / 1e6 : ours[p], theirs: unit === 'µs' ? theirs[p] / 1e6 : theirs[p], ratio: ours[p] / theirs[p], lowerIsBetter: true });
+      }
+    }
+  }
+  return figures;
 }
 
-/** How `runSuite` runs: short or full, which packages, and a progress callback. */
 export interface SuiteOptions {
   full?: boolean;
   only?: readonly BenchPackage[];
@@ -130,7 +153,7 @@ export function formatTable(result: SuiteResult, markdown = false): string {
     formatValue(f.theirs, f.unit),
     `${f.speedup.toFixed(2)}x${f.lowerIsBetter ? ' *' : ''}`,
   ]);
-  const note = result.figures.some((f) => f.lowerIsBetter) ? '\n\n* a cost (CPU time per trip): the column is Node\'s cost ÷ ours, so above 1x is better here too.' : '';
+  const note = result.figures.some((f) => f.lowerIsBetter) ? '\n\n* a cost (time per operation: latency, CPU per trip): the column is Node\'s ÷ ours, so above 1x is better here too.' : '';
   if (markdown) {
     const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
     return [line(header), line(header.map((_, i) => (i >= 2 ? '---:' : '---'))), ...rows.map(line)].join('\n') + note.replace('* a', '\\* a');
