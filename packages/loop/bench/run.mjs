@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @uring/loop benchmarks (`pnpm bench`), each interleaved with its baseline in the same process:
 //   1. Promise-level random 4 KiB reads from a page-cached file, 32 in flight, vs fs.promises
-//      FileHandle.read — for the default ring and the COOP_TASKRUN / DEFER_TASKRUN variants.
+//      FileHandle.read — for a ring with no setup flags and the COOP_TASKRUN (the loop's default) / DEFER_TASKRUN variants.
 //   2. NOP round trips through promises (32 in flight).
 //   3. Latency of one 4 KiB read at queue depth 1: p50 and p99, next to fs.promises.
 // Flags: --json, --quick.
@@ -38,10 +38,10 @@ const nodeNext = random(7);
 const nodeReads = () => timedAsync((w) => handle.read(nodeBuffers[w], 0, 4096, nodeNext()), depth);
 
 const configs = [
-  ['default ring', 0, false],
-  ['COOP_TASKRUN ring', SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG, false],
+  ['no setup flags', 0, false],
+  ['COOP_TASKRUN (the default)', SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG, false],
   ['SINGLE_ISSUER+DEFER_TASKRUN ring', SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN, false],
-  ['default ring, registered file', 0, true],
+  ['no setup flags, registered file', 0, true],
 ];
 for (const [name, flags, registered] of configs) {
   const loop = new Loop({ flags });

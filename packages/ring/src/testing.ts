@@ -15,7 +15,7 @@ export interface RingConfig {
 
 /** Default, COOP_TASKRUN (5.19) and SINGLE_ISSUER+DEFER_TASKRUN (6.1): the configurations liburing's tests cover. */
 export const ringConfigs: RingConfig[] = [
-  { name: 'default', options: {} },
+  { name: 'no setup flags', options: { flags: 0 } },
   { name: 'COOP_TASKRUN', options: { flags: SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG } },
   { name: 'SINGLE_ISSUER+DEFER_TASKRUN', options: { flags: SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN } },
 ];
