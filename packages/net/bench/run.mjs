@@ -7,9 +7,10 @@
 //   3. one connection streaming 64 KiB writes to a sink server, writer and sink on the same
 //      implementation: MB/s;
 //   4. node:http hello world (over @uring/net sockets vs node:net) under autocannon, 64 connections:
-//      requests/s and server CPU per request.
+//      requests/s and server CPU per request;
+//   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process).
 // Flags: --json, --quick.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -128,4 +129,11 @@ record(await compareServers('echo', (port) => pingPong(port, nodeNet)), 'echo 64
 record(await compareServers('echo', (port, kind) => pingPong(port, clients[kind])), 'echo 64 B x 64 conns (client on the same net)', 'trips/s', 'server CPU per round trip (same-net client)', 'trips/s');
 record(await compareServers('sink', (port, kind) => stream(port, clients[kind])), 'one connection streaming 64 KiB writes', 'MB/s');
 record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s');
+// send_zc, measured in its own process (it drives the ring directly).
+const zc = spawnSync(process.execPath, [fileURLToPath(new URL('./send-zc.mjs', import.meta.url)), '--json', ...process.argv.slice(2).filter((a) => a === '--quick')], { encoding: 'utf8' });
+if (zc.status !== 0) throw new Error(`send-zc.mjs failed: ${zc.stderr}`);
+for (const r of JSON.parse(zc.stdout).results) {
+  results.push(r);
+  log(`${r.name.padEnd(52)} send_zc    ${fmt(r.ours).padStart(9)} MB/s      send     ${fmt(r.theirs).padStart(9)}   ratio ${r.ratio.toFixed(2)} (${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)})`);
+}
 report('@uring/net', results);

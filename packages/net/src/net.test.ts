@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
@@ -269,6 +270,26 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('pipeline(createReadStream(file), socket) takes the kernel path into a @uring/net socket', async () => {
+    const file = join(dir, 'pipeline.bin');
+    const content = randomBytes((5 << 20) + 11);
+    writeFileSync(file, content);
+    const received: Promise<Buffer>[] = [];
+    const { server, port } = await listening(net, ((s: AnySocket) => received.push(collect(s))) as never);
+    const socket = net.connect(port, '127.0.0.1') as AnySocket & { sendFile?: (...a: unknown[]) => Promise<number> };
+    await once(socket, 'connect');
+    let sendFileCalls = 0;
+    if (socket.sendFile) {
+      const original = socket.sendFile.bind(socket);
+      socket.sendFile = (...a: unknown[]) => (sendFileCalls++, original(...a));
+    }
+    await pipeline(createReadStream(file, { start: 7 }), socket);
+    const got = await received[0]!;
+    expect(digest(got)).toBe(digest(content.subarray(7)));
+    expect(sendFileCalls).toBe(backend() === 'io_uring' ? 1 : 0);
+    await close(server);
   });
 
   it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {

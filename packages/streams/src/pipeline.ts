@@ -1,7 +1,7 @@
 import { WriteStream as NodeWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { finished, pipeline as nodePipeline } from 'node:stream/promises';
 import { ReadStream, kAhead, kSetUp } from './read-stream.js';
 import { splice } from './splice.js';
@@ -26,14 +26,24 @@ function spliceableSocket(s: unknown): s is Socket {
   return typeof fd === 'number' && fd >= 0 && !s.connecting && s.writable && s.writableLength === 0 && !s.writableCorked;
 }
 
+/** A socket that splices a file itself (a @uring/net Socket; duck-typed, as net builds on this package). */
+interface FileSender extends Writable {
+  sendFile(fd: number, offset: number, length: number, options: { signal?: AbortSignal }): Promise<number>;
+}
+
+function fileSender(s: unknown): s is FileSender {
+  return s instanceof Writable && typeof (s as Partial<FileSender>).sendFile === 'function' && !s.destroyed && s.writable && !s.writableCorked;
+}
+
 function untouched(r: ReadStream): boolean {
   return r.readableEncoding === null && r.readableFlowing === null && r.readableLength === 0 && r.bytesRead === 0 && !r.destroyed;
 }
 
 /**
  * `stream/promises.pipeline`, with a kernel fast path: a ReadStream of a regular file piped
- * straight into a file WriteStream of this package, or into a connected socket, is moved with
- * splice through a pipe instead of through JavaScript. Anything else — more stages, encodings,
+ * straight into a file WriteStream of this package, into a connected node:net socket, or into a
+ * socket with a `sendFile` method (a @uring/net Socket) is moved with splice through a pipe instead
+ * of through JavaScript. Anything else — more stages, encodings,
  * streams already flowing, TLS — goes through Node's pipeline unchanged.
  */
 export async function pipeline(...streams: Streams): Promise<void> {
@@ -44,7 +54,7 @@ export async function pipeline(...streams: Streams): Promise<void> {
     plainOptions &&
     source instanceof ReadStream &&
     untouched(source) &&
-    (isUringWriteStream(destination) || spliceableSocket(destination))
+    (isUringWriteStream(destination) || spliceableSocket(destination) || fileSender(destination))
   ) {
     const { signal } = (options ?? {}) as { signal?: AbortSignal };
     // Node's pipeline listens for errors from the start; so must the wait for both ends to open.
@@ -75,9 +85,10 @@ export async function pipeline(...streams: Streams): Promise<void> {
 
 async function spliceStreams(source: ReadStream, destination: Writable, signal: AbortSignal | undefined): Promise<void> {
   const src = source as unknown as FileState;
-  const socket = destination instanceof Socket;
+  const sender = fileSender(destination) ? destination : undefined;
+  const socket = destination instanceof Socket || sender !== undefined;
   const dst = destination as unknown as FileState & { _handle?: { fd: number } };
-  const outFd = socket ? dst._handle!.fd : (dst.fd as number);
+  const outFd = sender ? -1 : socket ? dst._handle!.fd : (dst.fd as number);
   const start = src.start ?? 0;
   const outOffset = socket || dst.pos === undefined ? -1 : dst.pos;
   // Node's pipeline listens for errors on every stream; so does the fast path. An error on
@@ -97,7 +108,10 @@ async function spliceStreams(source: ReadStream, destination: Writable, signal: 
   const abort = () => controller.abort(signal!.reason);
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    const moved = await splice(src.fd as number, start, outFd, outOffset, src.end - start + 1, { signal: controller.signal, check: alive });
+    const length = src.end - start + 1;
+    const moved = sender
+      ? await sender.sendFile(src.fd as number, start, length, { signal: controller.signal })
+      : await splice(src.fd as number, start, outFd, outOffset, length, { signal: controller.signal, check: alive });
     src.bytesRead += moved;
     if (src.pos !== undefined) src.pos += moved;
     if (!socket) {
