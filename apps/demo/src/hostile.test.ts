@@ -18,6 +18,7 @@ const compiled = spawnSync('cc', ['-O2', '-o', helper, join(demo, 'test', 'secco
 const noCompiler = compiled.status === 0 ? undefined : `needs a C compiler for the seccomp helper (cc: ${compiled.error?.message ?? compiled.stderr.trim()})`;
 
 const EPERM = 1;
+const EAGAIN = 11;
 const ENOMEM = 12;
 const underFilter = (errno: number, args: string[]) =>
   spawnSync(helper, [String(errno), process.execPath, ...args], { cwd: demo, encoding: 'utf8', timeout: 60_000, env: toolEnv() });
@@ -62,10 +63,11 @@ describe.skipIf(noCompiler !== undefined)(`a hostile environment${noCompiler ? `
   it.each([
     ['EPERM from a seccomp filter', EPERM, 'seccomp'],
     ['ENOMEM', ENOMEM, 'enomem'],
+    ['EAGAIN', EAGAIN, 'other'],
   ] as const)('io_uring_setup fails with %s: fs, net and streams work through the fallback, and info says why', (_, errno, reason) => {
     const info = underFilter(errno, [bin, 'info', '--json']);
     expect(info.status).toBe(0);
-    expect(JSON.parse(info.stdout)).toMatchObject({ supported: false, reason, backends: { fs: 'node', net: 'node' } });
+    expect(JSON.parse(info.stdout)).toMatchObject({ supported: false, reason, backends: { fs: 'node', net: 'node', streams: 'node' } });
     const text = underFilter(errno, [bin, 'info']);
     expect(text.stdout).toContain(`io_uring   unavailable (${reason})`);
 

@@ -33,14 +33,15 @@ describe('uring-demo info', () => {
     expect(info.kernel).toMatch(/^\d+\.\d+/);
     if (info.supported) expect(info.ops).toContain('READ');
     else expect(info.reason).toBeTypeOf('string');
-    expect(info.backends).toEqual(info.supported ? { fs: 'io_uring', net: 'io_uring' } : { fs: 'node', net: 'node' });
+    const backend = info.supported ? 'io_uring' : 'node';
+    expect(info.backends).toEqual({ fs: backend, net: backend, streams: backend });
   });
 
   it('says why io_uring is off under URING_DISABLE=1', () => {
     const r = run(['info'], { URING_DISABLE: '1' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('unavailable (disabled-by-env)');
-    expect(r.stdout).toContain('backends   @uring/fs: node, @uring/net: node');
+    expect(r.stdout).toContain('backends   @uring/fs: node, @uring/net: node, @uring/streams: node');
   });
 });
 
