@@ -7,12 +7,17 @@ export const RECV_BGID = 0x4e54; // 'NT'
 const ENTRIES = 64;
 const SIZE = 64 * 1024;
 
+/** Receives at least this big are handed to the stream as they are, not copied. */
+const HANDOFF_MIN = 16 * 1024;
+
 /**
  * The provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19) that every socket of a loop receives
  * into with multishot recv: the kernel picks a free buffer per receive and names it in the CQE.
- * A buffer goes back to the ring as soon as its bytes have been copied into the Buffer handed to
- * the stream — so memory stays at this one pool whatever the number of sockets, and a buffer is
- * never reused while the data in it is still to be read.
+ * A buffer goes back to the ring only once its data has been handed off: a small receive is copied
+ * into a new Buffer and its ring buffer given back at once; a large one (16 KiB or more) is handed
+ * to the stream as it is, and a freshly allocated buffer takes its place in the ring — no copy,
+ * and the kernel never writes into memory a consumer still holds. Memory in the ring stays at
+ * 64 × 64 KiB per thread, whatever the number of sockets.
  */
 export class RecvPool {
   static #pools = new WeakMap<Loop, RecvPool>();
@@ -29,28 +34,38 @@ export class RecvPool {
 
   readonly bgid = RECV_BGID;
   readonly #ring: BufferRing;
-  readonly #memory: Buffer;
-  readonly #base: number;
+  /** The buffer behind each buffer id now: what a receive must keep alive (see `memory`). */
+  readonly #buffers: Buffer[] = [];
 
   private constructor(loop: Loop) {
-    this.#memory = Buffer.allocUnsafeSlow(ENTRIES * SIZE);
-    this.#base = addressOfView(this.#memory);
     this.#ring = BufferRing.setup(loop.ring, ENTRIES, RECV_BGID);
-    for (let bid = 0; bid < ENTRIES; bid++) this.#ring.add(this.#base + bid * SIZE, SIZE, bid, bid);
+    for (let bid = 0; bid < ENTRIES; bid++) this.#provide(bid, Buffer.allocUnsafeSlow(SIZE), bid);
     this.#ring.advance(ENTRIES);
   }
 
-  /** What a receive must keep alive while the kernel may write into the pool. */
-  get memory(): Buffer {
-    return this.#memory;
+  /** Puts `buffer` in the ring as `bid`, `offset` slots past the tail (published by advance()). */
+  #provide(bid: number, buffer: Buffer, offset = 0): void {
+    this.#buffers[bid] = buffer;
+    this.#ring.add(addressOfView(buffer), SIZE, bid, offset);
   }
 
-  /** Copies `length` bytes out of buffer `bid` into a new Buffer and gives the buffer back to the kernel. */
+  /** What a receive must keep referenced while the kernel may write into the ring's buffers: the pool itself. */
+  get memory(): RecvPool {
+    return this;
+  }
+
+  /** The `length` bytes received into buffer `bid`, handed off (copied, or the buffer itself), and the buffer id given back to the kernel. */
   take(bid: number, length: number): Buffer {
-    const start = bid * SIZE;
-    const chunk = Buffer.allocUnsafe(length);
-    this.#memory.copy(chunk, 0, start, start + length);
-    this.#ring.add(this.#base + start, SIZE, bid);
+    const buffer = this.#buffers[bid]!;
+    let chunk: Buffer;
+    if (length >= HANDOFF_MIN) {
+      chunk = buffer.subarray(0, length);
+      this.#provide(bid, Buffer.allocUnsafeSlow(SIZE));
+    } else {
+      chunk = Buffer.allocUnsafe(length);
+      buffer.copy(chunk, 0, 0, length);
+      this.#ring.add(addressOfView(buffer), SIZE, bid);
+    }
     this.#ring.advance(1);
     return chunk;
   }
