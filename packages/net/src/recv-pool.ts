@@ -1,5 +1,6 @@
 import { BufferRing } from '@uring/ring';
-import { addressOfView, type Loop } from '@uring/loop';
+import { addressOf } from '@uring/abi';
+import type { Loop } from '@uring/loop';
 
 /** The buffer group id sockets receive into (one group per loop; other users pick other ids). */
 export const RECV_BGID = 0x4e54; // 'NT'
@@ -34,8 +35,9 @@ export class RecvPool {
 
   readonly bgid = RECV_BGID;
   readonly #ring: BufferRing;
-  /** The buffer behind each buffer id now: what a receive must keep alive (see `memory`). */
+  /** The buffer behind each buffer id now, and its address (looked up once per buffer, never per receive). */
   readonly #buffers: Buffer[] = [];
+  readonly #addresses: number[] = [];
 
   private constructor(loop: Loop) {
     this.#ring = BufferRing.setup(loop.ring, ENTRIES, RECV_BGID);
@@ -46,12 +48,8 @@ export class RecvPool {
   /** Puts `buffer` in the ring as `bid`, `offset` slots past the tail (published by advance()). */
   #provide(bid: number, buffer: Buffer, offset = 0): void {
     this.#buffers[bid] = buffer;
-    this.#ring.add(addressOfView(buffer), SIZE, bid, offset);
-  }
-
-  /** What a receive must keep referenced while the kernel may write into the ring's buffers: the pool itself. */
-  get memory(): RecvPool {
-    return this;
+    this.#addresses[bid] = addressOf(buffer);
+    this.#ring.add(this.#addresses[bid], SIZE, bid, offset);
   }
 
   /** The `length` bytes received into buffer `bid`, handed off (copied, or the buffer itself), and the buffer id given back to the kernel. */
@@ -64,7 +62,7 @@ export class RecvPool {
     } else {
       chunk = Buffer.allocUnsafe(length);
       buffer.copy(chunk, 0, 0, length);
-      this.#ring.add(addressOfView(buffer), SIZE, bid);
+      this.#ring.add(this.#addresses[bid]!, SIZE, bid);
     }
     this.#ring.advance(1);
     return chunk;

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type * as nodeNet from 'node:net';
-import { validateInteger } from '@uring/abi';
-import { Socket, socketClosed } from './socket.js';
+import { Socket, socketClosed, validateSendFile } from './socket.js';
 
 /**
  * Writes `length` bytes (Infinity: to the end of the file) of the file open as `fd`, from `offset`,
@@ -12,33 +11,26 @@ import { Socket, socketClosed } from './socket.js';
  */
 export async function sendFile(socket: Socket | nodeNet.Socket, fd: number, offset = 0, length = Infinity, options: { signal?: AbortSignal } = {}): Promise<number> {
   if (socket instanceof Socket) return socket.sendFile(fd, offset, length, options);
-  validateInteger(fd, 'fd', 0, 0x7fffffff);
-  validateInteger(offset, 'offset', 0);
-  if (length !== Infinity) validateInteger(length, 'length', 0);
-  if (!socket.writable || socket.destroyed) throw socketClosed();
+  validateSendFile(socket, fd, offset, length);
   if (length === 0) return 0;
   const end = length === Infinity ? Infinity : offset + length - 1;
   const source = createReadStream('', { fd, start: offset, end, autoClose: false, signal: options.signal });
   return new Promise<number>((resolve, reject) => {
-    let sent = 0;
-    const fail = (error: Error) => {
+    const closed = () => {
+      source.unpipe(socket);
       source.destroy();
-      socket.off('close', closed);
-      reject(error);
+      reject(socketClosed());
     };
-    const closed = () => fail(socketClosed());
     socket.once('close', closed);
-    source.on('error', fail);
-    source.on('data', (chunk) => {
-      sent += chunk.length;
-      if (!socket.write(chunk)) {
-        source.pause();
-        socket.once('drain', () => source.resume());
-      }
-    });
-    source.on('end', () => {
+    source.once('error', (error) => {
       socket.off('close', closed);
-      resolve(sent);
+      source.unpipe(socket);
+      reject(error);
     });
+    source.once('end', () => {
+      socket.off('close', closed);
+      resolve(source.bytesRead);
+    });
+    source.pipe(socket, { end: false });
   });
 }

@@ -251,7 +251,7 @@ export class Socket extends Duplex {
       {
         syscall: 'read',
         net: {},
-        keep: pool.memory,
+        keep: pool, // the pool holds every buffer the kernel may write into
         signal: this.#abort.signal,
         unref: this.#unref,
         onCqe: (res, flags) => {
@@ -361,10 +361,7 @@ export class Socket extends Duplex {
    * to the caller, as a failed write callback would).
    */
   async sendFile(fd: number, offset = 0, length = Infinity, options: { signal?: AbortSignal } = {}): Promise<number> {
-    validateInteger(fd, 'fd', 0, 0x7fffffff);
-    validateInteger(offset, 'offset', 0);
-    if (length !== Infinity) validateInteger(length, 'length', 0);
-    if (!this.writable || this.destroyed) throw socketClosed();
+    validateSendFile(this, fd, offset, length);
     // Everything queued before this call goes first.
     await new Promise<void>((resolve, reject) => this.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
     if (this.#fd === -1) throw socketClosed();
@@ -448,6 +445,14 @@ export class Socket extends Duplex {
     this.#receive?.unref();
     return this;
   }
+}
+
+/** sendFile's arguments, checked the same way on both backends; a closed socket is ERR_SOCKET_CLOSED. */
+export function validateSendFile(socket: Duplex, fd: number, offset: number, length: number): void {
+  validateInteger(fd, 'fd', 0, 0x7fffffff);
+  validateInteger(offset, 'offset', 0);
+  if (length !== Infinity) validateInteger(length, 'length', 0);
+  if (!socket.writable || socket.destroyed) throw socketClosed();
 }
 
 /** Node's ERR_SOCKET_CLOSED. */
