@@ -155,6 +155,53 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('calls onRelease once the kernel is done: after the CQE, after an abort only when the cancel lands, and for work it never saw', async () => {
+      const loop = make({ maxInFlight: 1 });
+      const released: string[] = [];
+      const release = (name: string) => () => void released.push(name);
+      await loop.submit((s, i) => s.prepNop(i), { syscall: 'nop', onRelease: release('nop') });
+      expect(released).toEqual(['nop']);
+
+      // An aborted read rejects at once; its memory is the caller's again only after the cancel's CQE.
+      const [r, w] = pipe();
+      const controller = new AbortController();
+      const buffer = Buffer.alloc(8);
+      const address = addressOf(buffer);
+      const read = loop.submit((s, i) => s.prepRead(i, r, address, 8, -1), { syscall: 'read', keep: buffer, signal: controller.signal, onRelease: release('read') });
+      // Behind it in the backlog (cap 1): aborted there, it never reaches the kernel.
+      const queued = loop.submit((s, i) => s.prepNop(i), { syscall: 'nop', signal: controller.signal, onRelease: release('queued') });
+      await tick();
+      expect(loop.metrics.backlog).toBe(1);
+      controller.abort();
+      await expect(read).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      await expect(queued).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      expect(released).toEqual(['nop', 'queued']);
+      await until(() => released.includes('read'));
+      expect(loop.metrics.inFlight).toBe(0);
+
+      // Refused before it starts (already aborted; a linked chain with a failing head): released too.
+      await expect(loop.submit((s, i) => s.prepNop(i), { syscall: 'nop', signal: AbortSignal.abort(), onRelease: release('refused') })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      expect(released).toContain('refused');
+      const steps = (tag: string) => [
+        { prep: (s: Sqes, i: number) => s.prepRead(i, -1, address, 8, 0), syscall: 'read', onRelease: release(`${tag} head`) },
+        { prep: (s: Sqes, i: number) => s.prepNop(i), syscall: 'nop', onRelease: release(`${tag} tail`) },
+      ];
+      const tooLong = loop.link(steps('too long')); // two steps, cap 1
+      await expect(tooLong[0]).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      await expect(tooLong[1]).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      expect(released.slice(-2)).toEqual(['too long head', 'too long tail']);
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+
+      const roomy = make();
+      const chain = roomy.link(steps('chain'));
+      await expect(chain[0]).rejects.toMatchObject({ code: 'EBADF' });
+      await expect(chain[1]).rejects.toMatchObject({ code: 'ECANCELED' });
+      expect(released.slice(-2).sort()).toEqual(['chain head', 'chain tail']);
+      await roomy.close();
+    });
+
     it('settles every operation exactly once when aborts and timeouts race completions', async () => {
       const loop = make({ maxInFlight: 32 });
       const outcomes: string[] = [];

@@ -59,6 +59,12 @@ export interface SubmitOptions<T> extends OpOptions {
   map?: (res: number) => T;
   /** A -errno that means success for this operation (resolved as 0), e.g. -ETIME for a timer. */
   success?: number;
+  /**
+   * Called once the kernel is done with the operation and everything it keeps: when its final CQE
+   * is reaped, or when it is dropped before it reached the kernel — also after an abort, whose
+   * promise rejects earlier. For memory the caller pools and may reuse only then. Must not throw.
+   */
+  onRelease?: () => void;
 }
 
 /** Options of `loop.multishot`: a signal, ref/unref, and the error's syscall; multishot ops take no timeout. */
@@ -175,6 +181,7 @@ interface Op {
   rearm: ((res: number, flags: number) => boolean) | undefined;
   /** On the first operation of a linked chain: the whole chain, placed and submitted as one. */
   chain: Op[] | undefined;
+  onRelease: (() => void) | undefined;
 }
 
 /** One step of a linked chain (`Loop.link`). */
@@ -185,6 +192,8 @@ export interface LinkStep {
   /** What the kernel may touch for this step: kept until its CQE. */
   keep?: unknown;
   path?: ErrorContext['path'];
+  /** As SubmitOptions.onRelease: this step's memory is the caller's again. */
+  onRelease?: () => void;
 }
 
 const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
@@ -358,11 +367,15 @@ export class Loop {
     fixed = false,
     chained?: Op[],
   ): Promise<T> {
-    if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const timeout = options.timeout ?? this.#defaultTimeout;
-    if (!(timeout >= 0)) return Promise.reject(outOfRange('timeout', '>= 0', timeout));
+    if (this.#state !== 'open' || signal?.aborted || !(timeout >= 0)) {
+      // Refused before it started: the kernel never sees it.
+      (options as SubmitOptions<T>).onRelease?.();
+      if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
+      if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+      return Promise.reject(outOfRange('timeout', '>= 0', timeout));
+    }
     let op!: Op;
     const promise = new Promise<T>((resolve, reject) => {
       op = {
@@ -390,6 +403,7 @@ export class Loop {
         multishot: undefined,
         rearm: undefined,
         chain: undefined,
+        onRelease: (options as SubmitOptions<T>).onRelease,
       };
     });
     if (!chained) this.#enqueue(op);
@@ -407,12 +421,13 @@ export class Loop {
     const most = Math.min(this.ring.sq.entries, this.maxInFlight);
     if (steps.length > most) {
       const error = outOfRange('steps.length', `<= ${most} (the SQ size and maxInFlight)`, steps.length);
+      for (const step of steps) step.onRelease?.();
       return steps.map(() => Promise.reject(error));
     }
     const ops: Op[] = [];
     const promises = steps.map((step) =>
       withCallerStack(
-        this.#start<number>(step.prep, step.syscall, step.keep, undefined, { ...options, timeout: 0 }, step.path === undefined ? undefined : { path: step.path }, 1, Kind.Custom, 0, 0, 0, 0, false, ops),
+        this.#start<number>(step.prep, step.syscall, step.keep, undefined, { ...options, timeout: 0, onRelease: step.onRelease } as OpOptions, step.path === undefined ? undefined : { path: step.path }, 1, Kind.Custom, 0, 0, 0, 0, false, ops),
       ),
     );
     if (ops.length === steps.length && ops.length > 0) {
@@ -480,6 +495,7 @@ export class Loop {
       multishot: handle,
       rearm: options.rearm ?? defaultRearm,
       chain: undefined,
+      onRelease: undefined,
     };
     this.#enqueue(op);
     return handle;
@@ -707,6 +723,7 @@ export class Loop {
     this.metrics.completed++;
     if (!(op.flags & Flag.Unref)) this.#unref();
     if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
+    op.onRelease?.();
   }
 
   #error(op: Op, res: number): Error {
@@ -744,6 +761,7 @@ export class Loop {
       // Still in the backlog: it never reaches the kernel.
       op.flags |= Flag.Done;
       if (!(op.flags & Flag.Unref)) this.#unref();
+      op.onRelease?.();
       return;
     }
     this.#cancelInKernel(op);
@@ -858,6 +876,7 @@ export class Loop {
         if (op.flags & Flag.Abandoned) continue;
         op.flags |= Flag.Abandoned | Flag.Done;
         if (!(op.flags & Flag.Unref)) this.#unref();
+        op.onRelease?.();
         const error = errorFor(op);
         if (op.multishot) op.multishot.end(error);
         else op.reject(error);

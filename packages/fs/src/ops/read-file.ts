@@ -5,9 +5,7 @@ import { uringUsable } from '@uring/streams';
 import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
 import { FileHandle, kReadFile } from '../file-handle.js';
 import { MAX_LENGTH, tooLarge } from '../handle-io.js';
-
-/** The first read's size: most files are smaller, and then the whole readFile is one chain. */
-const FIRST_READ = 64 * 1024;
+import { READ_BUFFER_SIZE, releaseReadBuffer, takeReadBuffer } from './read-pool.js';
 
 type Options = { encoding?: BufferEncoding | null; flag?: string; signal?: AbortSignal } | BufferEncoding | null | undefined;
 
@@ -39,19 +37,26 @@ export function readFile(path: unknown, options?: Options): Promise<Buffer | str
 async function readDirect(loop: Loop, path: string | Buffer, slot: number, encoding: BufferEncoding | null, signal: AbortSignal | undefined): Promise<Buffer | string> {
   const c = cString(path);
   const cAddr = addressOf(c);
-  let buffer = Buffer.allocUnsafe(FIRST_READ);
-  const first = addressOf(buffer);
+  // The first read goes into a pooled buffer. Two hold it: the kernel until the read's CQE (also
+  // when an abort rejected the read earlier: onRelease) and this function until it has copied the
+  // data out. The pool has it back when both let go.
+  const first = takeReadBuffer();
+  let holders = 2;
+  const letGo = () => {
+    if (--holders === 0) releaseReadBuffer(first);
+  };
   const [opened, read] = loop.link(
     [
       // No O_CLOEXEC: a direct descriptor is no fd, and the kernel refuses the flag (EINVAL).
       { prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, cAddr, Linux.O_RDONLY, 0, slot), syscall: 'open', keep: c, path: path.toString() },
       {
         prep: (s, i) => {
-          s.prepRead(i, slot, first, FIRST_READ, 0);
+          s.prepRead(i, slot, first.address, READ_BUFFER_SIZE, 0);
           s.fixedFile(i);
         },
         syscall: 'read',
-        keep: buffer,
+        keep: first.buffer,
+        onRelease: letGo,
       },
     ],
     { signal },
@@ -61,16 +66,31 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
     await opened;
   } catch (error) {
     loop.releaseFileSlot(slot); // nothing was installed in the slot
+    letGo();
     throw error;
   }
   try {
-    let total = await read!;
-    while (total === buffer.length) {
-      // Not at the end yet: grow and read on.
-      if (buffer.length >= MAX_LENGTH) throw tooLarge(buffer.length);
-      const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 4, MAX_LENGTH));
-      buffer.copy(bigger, 0, 0, total);
-      buffer = bigger;
+    let total: number;
+    let buffer: Buffer;
+    try {
+      total = await read!;
+      if (total < READ_BUFFER_SIZE) {
+        // The whole file: decode it, or copy it out of the pooled buffer.
+        return encoding ? first.buffer.toString(encoding, 0, total) : Buffer.from(first.buffer.subarray(0, total));
+      }
+      // Not at the end yet: on in a buffer of its own, growing.
+      buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
+      first.buffer.copy(buffer, 0, 0, total);
+    } finally {
+      letGo();
+    }
+    for (;;) {
+      if (total === buffer.length) {
+        if (buffer.length >= MAX_LENGTH) throw tooLarge(buffer.length);
+        const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 4, MAX_LENGTH));
+        buffer.copy(bigger, 0, 0, total);
+        buffer = bigger;
+      }
       const at = addressOf(buffer) + total;
       const want = buffer.length - total;
       const keep = buffer;

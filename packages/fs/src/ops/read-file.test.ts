@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unavailable } from '@uring/ring/test';
+import { readFile } from './read-file.js';
+import { freeReadBuffers } from './read-pool.js';
+
+const dir = fs.mkdtempSync(join(tmpdir(), 'uring-fs-read-file-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const skip = process.env.URING_DISABLE === '1' ? 'URING_DISABLE=1: readFile goes to node:fs' : unavailable({});
+
+describe.skipIf(skip !== undefined)(`readFile's pooled first-read buffers${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('returns each file intact while more reads than the pool holds share it, and gets every buffer back', async () => {
+    // 300 in flight against 64 pooled buffers: the rest read into buffers of their own.
+    const contents = Array.from({ length: 300 }, (_, k) => randomBytes(1 + ((k * 7919) % 70_000)));
+    const paths = contents.map((data, k) => {
+      const path = join(dir, `f${k}`);
+      fs.writeFileSync(path, data);
+      return path;
+    });
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(paths.map((path) => readFile(path)));
+      results.forEach((data, k) => expect(Buffer.compare(data as Buffer, contents[k]!)).toBe(0));
+      // A result never shares memory with the pool: later reads must not change it.
+      const kept = results.map((data) => Buffer.from(data as Buffer));
+      await Promise.all(paths.map((path) => readFile(path, 'latin1')));
+      results.forEach((data, k) => expect(Buffer.compare(data as Buffer, kept[k]!)).toBe(0));
+    }
+    expect(freeReadBuffers()).toBe(64);
+  });
+
+  it('takes a buffer back only after the kernel is done: aborted reads and failed opens lose none', async () => {
+    const path = join(dir, 'abort-me');
+    fs.writeFileSync(path, randomBytes(10_000));
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, k) => {
+        const controller = new AbortController();
+        const target = k % 4 === 3 ? join(dir, 'missing') : path;
+        const promise = readFile(target, { signal: controller.signal });
+        if (k % 2 === 0) controller.abort(); // after the SQEs are written, before they are submitted
+        return promise.then(
+          (data) => ((data as Buffer).length === 10_000 ? 'ok' : 'short'),
+          (error: NodeJS.ErrnoException) => error.code,
+        );
+      }),
+    );
+    expect(new Set(outcomes)).toEqual(new Set(['ok', 'ABORT_ERR', 'ENOENT']));
+    // An aborted read's buffer comes back when its CQE does, a moment after the rejection.
+    await until(() => freeReadBuffers() === 64);
+  });
+});
