@@ -677,7 +677,12 @@ export class Loop {
       return;
     }
     this.#finish(op);
-    if (op.flags & Flag.Abandoned) return;
+    if (!(op.flags & Flag.Abandoned)) this.#settle(op, res);
+    // Last: a map() may still read what the operation kept.
+    op.onRelease?.();
+  }
+
+  #settle(op: Op, res: number): void {
     if (res < 0 && res !== op.success) op.reject(this.#error(op, res));
     else {
       const value = res < 0 ? 0 : res;
@@ -723,7 +728,6 @@ export class Loop {
     this.metrics.completed++;
     if (!(op.flags & Flag.Unref)) this.#unref();
     if (op.onAbort) op.signal!.removeEventListener('abort', op.onAbort);
-    op.onRelease?.();
   }
 
   #error(op: Op, res: number): Error {
@@ -898,6 +902,7 @@ export class Loop {
   /** Ends an operation that holds a slot but that the kernel never saw. */
   #fail(op: Op, error: Error): void {
     this.#finish(op);
+    op.onRelease?.();
     if (op.flags & Flag.Abandoned) return;
     if (op.multishot) op.multishot.end(error);
     else op.reject(error);

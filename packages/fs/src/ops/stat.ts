@@ -5,11 +5,26 @@ import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { plainOptions, plainPath } from '../fast-args.js';
 import { statsFromStatx } from '../stats.js';
+import { PATH_AT, cellAddress, cellOffset, releaseCell, scratch, takeCell } from './scratch.js';
 
 const isFalse = (v: unknown) => v === false;
 const MASK = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME;
 
 function statx(path: string | Buffer, flags: number, syscall: 'stat' | 'lstat'): Promise<Stats> {
+  const cell = takeCell(path);
+  if (cell < 0) return statxAllocated(path, flags, syscall);
+  const at = cellAddress(cell);
+  const out = cellOffset(cell);
+  return getLoop().submit((sqes, i) => sqes.prepStatx(i, Linux.AT_FDCWD, at + PATH_AT, flags, MASK, at), {
+    syscall,
+    path: path.toString(),
+    map: () => statsFromStatx(scratch(), out), // read before the cell is released, right after this
+    onRelease: () => releaseCell(cell),
+  });
+}
+
+/** The same with buffers of its own: for long paths, or when every scratch cell is in use. */
+function statxAllocated(path: string | Buffer, flags: number, syscall: 'stat' | 'lstat'): Promise<Stats> {
   const c = cString(path);
   const out = Buffer.alloc(layout.Statx.size);
   const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];
