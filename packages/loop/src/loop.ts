@@ -425,12 +425,18 @@ export class Loop {
       return steps.map(() => Promise.reject(error));
     }
     const ops: Op[] = [];
-    const promises = steps.map((step) =>
-      withCallerStack(
-        this.#start<number>(step.prep, step.syscall, step.keep, undefined, { ...options, timeout: 0, onRelease: step.onRelease } as OpOptions, step.path === undefined ? undefined : { path: step.path }, 1, Kind.Custom, 0, 0, 0, 0, false, ops),
-      ),
-    );
-    if (ops.length === steps.length && ops.length > 0) {
+    // One options object for every step (no copy per step): the chain takes no timeout.
+    const shared: OpOptions = { signal: options.signal, unref: options.unref, timeout: 0 };
+    const promises: Promise<number>[] = [];
+    for (const step of steps) {
+      const context = step.path === undefined ? undefined : { path: step.path };
+      promises.push(withCallerStack(this.#start<number>(step.prep, step.syscall, step.keep, undefined, shared, context, 1, Kind.Custom, 0, 0, 0, 0, false, ops)));
+    }
+    if (ops.length !== steps.length) {
+      // Refused before it started (a closed loop, an aborted signal): the kernel never sees it.
+      for (const step of steps) step.onRelease?.();
+    } else if (ops.length > 0) {
+      for (let k = 0; k < ops.length; k++) ops[k]!.onRelease = steps[k]!.onRelease;
       ops[0]!.chain = ops;
       for (const op of ops) this.#track(op);
       if (this.#backlogLength() > 0 || !this.#place(ops[0]!)) this.#backlog.push(ops[0]!);
@@ -1024,14 +1030,14 @@ export class Loop {
     return this.submit(
       syscall === 'readv' ? (sqes, i) => sqes.prepReadv(i, fd, addr, n, position) : (sqes, i) => sqes.prepWritev(i, fd, addr, n, position),
       // Named as libuv names vectored I/O in Node's errors: 'read' / 'write'.
-      { ...options, syscall: syscall === 'readv' ? 'read' : 'write', keep: [buffers, vecs] },
+      { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: syscall === 'readv' ? 'read' : 'write', keep: [buffers, vecs] },
     );
   }
 
   /** fsync, or fdatasync with `datasync`. */
   fsync(fd: number, options: OpOptions & { datasync?: boolean } = {}): Promise<number> {
     const flags = options.datasync ? FSYNC_DATASYNC : 0;
-    return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { ...options, syscall: options.datasync ? 'fdatasync' : 'fsync' });
+    return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: options.datasync ? 'fdatasync' : 'fsync' });
   }
 
   /** openat(AT_FDCWD, path, flags, mode): the new fd. Errors carry `path` like node:fs's. */
@@ -1039,7 +1045,9 @@ export class Loop {
     const c = cString(path);
     const addr = addressOf(c);
     return this.submit((sqes, i) => sqes.prepOpenat(i, Linux.AT_FDCWD, addr, flags | Linux.O_CLOEXEC, mode), {
-      ...options,
+      signal: options.signal,
+      timeout: options.timeout,
+      unref: options.unref,
       syscall: 'open',
       path: typeof path === 'string' ? path : path.toString(),
       keep: c,
@@ -1048,7 +1056,7 @@ export class Loop {
 
   /** close(fd) through the ring. */
   closeFd(fd: number, options: OpOptions = {}): Promise<number> {
-    return this.submit((sqes, i) => sqes.prepClose(i, fd), { ...options, syscall: 'close' });
+    return this.submit((sqes, i) => sqes.prepClose(i, fd), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: 'close' });
   }
 
   /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
@@ -1057,7 +1065,9 @@ export class Loop {
     const out = Buffer.alloc(layout.Statx.size);
     const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];
     return this.submit((sqes, i) => sqes.prepStatx(i, dirfd, pathAddr, flags, mask, outAddr), {
-      ...options,
+      signal: options.signal,
+      timeout: options.timeout,
+      unref: options.unref,
       syscall: 'statx',
       path: path.length ? path.toString() : undefined,
       keep: [c, out],
@@ -1067,7 +1077,7 @@ export class Loop {
 
   /** poll(fd, mask) once: the ready events. */
   poll(fd: number, mask: number, options: OpOptions = {}): Promise<number> {
-    return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { ...options, syscall: 'poll' });
+    return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: 'poll' });
   }
 
   /** A timer in the kernel (IORING_OP_TIMEOUT): resolves after `ms` milliseconds. */
@@ -1076,7 +1086,8 @@ export class Loop {
     const ts = timespec(ms);
     const addr = addressOf(ts);
     return this.submit((sqes, i) => sqes.prepTimeout(i, addr), {
-      ...options,
+      signal: options.signal,
+      unref: options.unref,
       timeout: 0,
       syscall: 'timeout',
       keep: ts,
