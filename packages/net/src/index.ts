@@ -9,6 +9,7 @@ import { Op } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { httpOver } from './http.js';
+import { limitConnect, validateConnectTimeout } from './connect-timeout.js';
 import { sendFile } from './send-file.js';
 import { Server, type ListenOptions, type ServerOptions } from './server.js';
 import { Socket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
@@ -36,7 +37,13 @@ export function createServer(options?: ServerOptions | ((socket: Socket) => void
 
 /** net.connect / net.createConnection: (options[, cb]), (port[, host][, cb]), (path[, cb]). */
 export function connect(...args: unknown[]): Socket | nodeNet.Socket {
-  if (!uring()) return (nodeNet.connect as (...a: unknown[]) => nodeNet.Socket)(...args);
+  if (!uring()) {
+    const [options] = normalizeConnectArgs(args);
+    const limit = validateConnectTimeout(options.connectTimeout);
+    const socket = (nodeNet.connect as (...a: unknown[]) => nodeNet.Socket)(...args);
+    limitConnect(socket, limit, options.path ?? options.host ?? 'localhost', options.path === undefined ? Number(options.port) : undefined);
+    return socket;
+  }
   const [options] = normalizeConnectArgs(args);
   const socket = new Socket({ allowHalfOpen: (options as ConnectOptions).allowHalfOpen });
   return socket.connect(...args);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -212,6 +213,43 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       }
     };
     expect(listenThrows(impls.uring)).toEqual(listenThrows(impls.node));
+  });
+
+  it('connectTimeout ends an attempt the peer never answers with connect ETIMEDOUT, and validates like Node', async () => {
+    // A listener (python3, so that nobody accepts) with a backlog of 0: once one connection sits in
+    // its accept queue, the kernel drops further SYNs and a connect waits for its SYN retries.
+    const stuck = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const [line] = await once(stuck.stdout!, 'data');
+    const port = Number(String(line).trim());
+    const filler = nodeNet.connect(port, '127.0.0.1');
+    await once(filler, 'connect');
+
+    const started = Date.now();
+    const client = net.connect({ port, host: '127.0.0.1', connectTimeout: 200 }) as AnySocket;
+    const [error] = await once(client, 'error');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(errorOf(error)).toEqual({ name: 'Error', message: `connect ETIMEDOUT 127.0.0.1:${port}`, code: 'ETIMEDOUT', errno: -110, syscall: 'connect', address: '127.0.0.1', port });
+    await once(client, 'close');
+    expect(client.destroyed).toBe(true);
+    filler.destroy();
+    stuck.stdin!.end();
+    await once(stuck, 'exit');
+
+    // Under the limit: connected, and nothing fires later.
+    const { server, port: open } = await listening(net, echo);
+    const ok = net.connect({ port: open, host: '127.0.0.1', connectTimeout: 100 }) as AnySocket;
+    await once(ok, 'connect');
+    const errors: unknown[] = [];
+    ok.on('error', (e) => errors.push(e));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors).toEqual([]);
+    expect(ok.destroyed).toBe(false);
+    ok.destroy();
+    await close(server);
+
+    for (const [bad, code] of [['1', 'ERR_INVALID_ARG_TYPE'], [-1, 'ERR_OUT_OF_RANGE'], [Number.NaN, 'ERR_OUT_OF_RANGE'], [Infinity, 'ERR_OUT_OF_RANGE']] as const) {
+      expect(() => net.connect({ port: open, host: '127.0.0.1', connectTimeout: bad as number })).toThrow(expect.objectContaining({ code }));
+    }
   });
 
   it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {

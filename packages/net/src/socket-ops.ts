@@ -17,13 +17,15 @@ export function socket(domain: number, net: NetErrorContext): Promise<number> {
   return getLoop().submit((s, i) => s.prepSocket(i, domain, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0), { syscall: 'socket', net });
 }
 
-function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: AbortSignal): Promise<number> {
+function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: AbortSignal, timeout = 0): Promise<number> {
   const { buffer, length } = encodeSockaddr(addr);
   const at = addressOf(buffer);
-  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal });
+  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout });
 }
 
-export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal) => withSockaddr('connect', fd, addr, net, 'connect', signal);
+/** connect(2); with `timeout` (ms, 0 for none) under a linked timeout: ETIMEDOUT when it runs out. */
+export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal, timeout = 0) =>
+  withSockaddr('connect', fd, addr, net, 'connect', signal, timeout);
 /** bind(2) — reported as 'listen', as Node reports bind failures of a server. */
 export const bind = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('listen', fd, addr, net, 'bind');
 

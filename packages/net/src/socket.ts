@@ -4,6 +4,7 @@ import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
+import { validateConnectTimeout } from './connect-timeout.js';
 import * as ops from './socket-ops.js';
 
 /** new Socket(options): an accepted descriptor to adopt, and connection options. */
@@ -26,6 +27,8 @@ export interface ConnectOptions {
   path?: string;
   family?: number;
   timeout?: number;
+  /** @uring/net's own: how long the connection attempt may take (see validateConnectTimeout). */
+  connectTimeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
@@ -163,6 +166,7 @@ export class Socket extends Duplex {
       if (typeof options.port !== 'number' && typeof options.port !== 'string') throw invalidArgType('options.port', 'of type number or string', options.port);
       port = validatePort(options.port);
     }
+    const connectTimeout = validateConnectTimeout(options.connectTimeout);
     if (cb) this.once('connect', cb);
     if (options.timeout) this.setTimeout(options.timeout);
     const { signal } = options;
@@ -175,11 +179,11 @@ export class Socket extends Duplex {
       }
     }
     this.connecting = true;
-    this.#track(this.#connect(options, port));
+    this.#track(this.#connect(options, port, connectTimeout));
     return this;
   }
 
-  async #connect(options: ConnectOptions, port: number): Promise<void> {
+  async #connect(options: ConnectOptions, port: number, connectTimeout: number): Promise<void> {
     let addr: SocketAddress;
     let net: { address: string; port?: number };
     try {
@@ -198,7 +202,7 @@ export class Socket extends Duplex {
         return;
       }
       this.#fd = fd;
-      await ops.connect(fd, addr, net, this.#abort.signal);
+      await ops.connect(fd, addr, net, this.#abort.signal, connectTimeout);
     } catch (error) {
       this.connecting = false;
       if (!(error instanceof AbortError)) this.destroy(error as Error);

@@ -1,0 +1,36 @@
+import type * as nodeNet from 'node:net';
+import { Errno, invalidArgType, outOfRange, uringError } from '@uring/abi';
+
+/**
+ * `connectTimeout` (an @uring/net option of connect(); node:net has none): milliseconds the
+ * connection attempt itself may take, 0 or undefined for no limit. Unlike `timeout` — node:net's
+ * idle timer, which only emits 'timeout' — it ends the attempt: the socket is destroyed with
+ * `connect ETIMEDOUT <address>:<port>` (code ETIMEDOUT, errno, syscall 'connect', address, port),
+ * the error the kernel gives when its own SYN retries run out. On io_uring it is a linked timeout
+ * (IORING_OP_LINK_TIMEOUT, 5.5) on the connect SQE, so the kernel cancels the attempt; on the
+ * node:net fallback, a timer that destroys the socket. Host name resolution is not counted.
+ *
+ * Validates as Node validates a number option: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE.
+ */
+export function validateConnectTimeout(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw invalidArgType('options.connectTimeout', 'of type number', value);
+  if (!Number.isFinite(value) || value < 0) throw outOfRange('options.connectTimeout', 'a finite number >= 0', value);
+  return value;
+}
+
+/** The error a connect that ran out of time ends with, shaped like node:net's. */
+export function connectTimedOut(address: string, port: number | undefined): Error {
+  return uringError(-Errno.ETIMEDOUT, 'connect', { net: { address, port } });
+}
+
+/** The fallback's connectTimeout: destroys a node:net socket still connecting after `ms`. */
+export function limitConnect(socket: nodeNet.Socket, ms: number, address: string, port: number | undefined): void {
+  if (ms <= 0) return;
+  const timer = setTimeout(() => {
+    if (socket.connecting) socket.destroy(connectTimedOut(address, port));
+  }, ms);
+  const clear = () => clearTimeout(timer);
+  socket.once('connect', clear);
+  socket.once('close', clear);
+}
