@@ -218,7 +218,8 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   it('connectTimeout ends an attempt the peer never answers with connect ETIMEDOUT, and validates like Node', async () => {
     // A listener (python3, so that nobody accepts) with a backlog of 0: once one connection sits in
     // its accept queue, the kernel drops further SYNs and a connect waits for its SYN retries.
-    const stuck = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const { LD_PRELOAD: _sanitizer, ...env } = process.env; // python3 must not load the sanitizer run's libasan
+    const stuck = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const [line] = await once(stuck.stdout!, 'data');
     const port = Number(String(line).trim());
     const filler = nodeNet.connect(port, '127.0.0.1');
