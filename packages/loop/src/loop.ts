@@ -1030,14 +1030,14 @@ export class Loop {
     return this.submit(
       syscall === 'readv' ? (sqes, i) => sqes.prepReadv(i, fd, addr, n, position) : (sqes, i) => sqes.prepWritev(i, fd, addr, n, position),
       // Named as libuv names vectored I/O in Node's errors: 'read' / 'write'.
-      { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: syscall === 'readv' ? 'read' : 'write', keep: [buffers, vecs] },
+      { ...options, syscall: syscall === 'readv' ? 'read' : 'write', keep: [buffers, vecs] },
     );
   }
 
   /** fsync, or fdatasync with `datasync`. */
   fsync(fd: number, options: OpOptions & { datasync?: boolean } = {}): Promise<number> {
     const flags = options.datasync ? FSYNC_DATASYNC : 0;
-    return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: options.datasync ? 'fdatasync' : 'fsync' });
+    return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { ...options, syscall: options.datasync ? 'fdatasync' : 'fsync' });
   }
 
   /** openat(AT_FDCWD, path, flags, mode): the new fd. Errors carry `path` like node:fs's. */
@@ -1045,9 +1045,7 @@ export class Loop {
     const c = cString(path);
     const addr = addressOf(c);
     return this.submit((sqes, i) => sqes.prepOpenat(i, Linux.AT_FDCWD, addr, flags | Linux.O_CLOEXEC, mode), {
-      signal: options.signal,
-      timeout: options.timeout,
-      unref: options.unref,
+      ...options,
       syscall: 'open',
       path: typeof path === 'string' ? path : path.toString(),
       keep: c,
@@ -1056,7 +1054,7 @@ export class Loop {
 
   /** close(fd) through the ring. */
   closeFd(fd: number, options: OpOptions = {}): Promise<number> {
-    return this.submit((sqes, i) => sqes.prepClose(i, fd), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: 'close' });
+    return this.submit((sqes, i) => sqes.prepClose(i, fd), { ...options, syscall: 'close' });
   }
 
   /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
@@ -1065,9 +1063,7 @@ export class Loop {
     const out = Buffer.alloc(layout.Statx.size);
     const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];
     return this.submit((sqes, i) => sqes.prepStatx(i, dirfd, pathAddr, flags, mask, outAddr), {
-      signal: options.signal,
-      timeout: options.timeout,
-      unref: options.unref,
+      ...options,
       syscall: 'statx',
       path: path.length ? path.toString() : undefined,
       keep: [c, out],
@@ -1077,7 +1073,7 @@ export class Loop {
 
   /** poll(fd, mask) once: the ready events. */
   poll(fd: number, mask: number, options: OpOptions = {}): Promise<number> {
-    return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { signal: options.signal, timeout: options.timeout, unref: options.unref, syscall: 'poll' });
+    return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { ...options, syscall: 'poll' });
   }
 
   /** A timer in the kernel (IORING_OP_TIMEOUT): resolves after `ms` milliseconds. */
@@ -1086,8 +1082,7 @@ export class Loop {
     const ts = timespec(ms);
     const addr = addressOf(ts);
     return this.submit((sqes, i) => sqes.prepTimeout(i, addr), {
-      signal: options.signal,
-      unref: options.unref,
+      ...options,
       timeout: 0,
       syscall: 'timeout',
       keep: ts,

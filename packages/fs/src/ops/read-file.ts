@@ -1,12 +1,12 @@
 import * as node from 'node:fs/promises';
-import { Linux, addressOf, cString } from '@uring/abi';
+import { Linux, addressOf } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
 import { FileHandle, kReadFile } from '../file-handle.js';
 import { MAX_LENGTH, tooLarge } from '../handle-io.js';
 import { READ_BUFFER_SIZE, releaseReadBuffer, takeReadBuffer } from './read-pool.js';
-import { PATH_AT, cellAddress, releaseCell, takeCell } from './scratch.js';
+import { cPath } from './scratch.js';
 
 type Options = { encoding?: BufferEncoding | null; flag?: string; signal?: AbortSignal } | BufferEncoding | null | undefined;
 
@@ -36,10 +36,7 @@ export function readFile(path: unknown, options?: Options): Promise<Buffer | str
 }
 
 async function readDirect(loop: Loop, path: string | Buffer, slot: number, encoding: BufferEncoding | null, signal: AbortSignal | undefined): Promise<Buffer | string> {
-  // The path goes into a scratch cell (or, when none is free or it is too long, a Buffer of its own).
-  const cell = takeCell(path);
-  const c = cell < 0 ? cString(path) : undefined;
-  const cAddr = c === undefined ? cellAddress(cell) + PATH_AT : addressOf(c);
+  const c = cPath(path);
   // The first read goes into a pooled buffer. Two hold it: the kernel until the read's CQE (also
   // when an abort rejected the read earlier: onRelease) and this function until it has copied the
   // data out. The pool has it back when both let go.
@@ -52,11 +49,11 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
     [
       // No O_CLOEXEC: a direct descriptor is no fd, and the kernel refuses the flag (EINVAL).
       {
-        prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, cAddr, Linux.O_RDONLY, 0, slot),
+        prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, c.address, Linux.O_RDONLY, 0, slot),
         syscall: 'open',
-        keep: c,
+        keep: c.keep,
         path: path.toString(),
-        onRelease: cell < 0 ? undefined : () => releaseCell(cell),
+        onRelease: c.onRelease,
       },
       {
         prep: (s, i) => {

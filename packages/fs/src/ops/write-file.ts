@@ -1,11 +1,11 @@
 import * as node from 'node:fs/promises';
-import { Errno, Linux, addressOf, cString } from '@uring/abi';
+import { Errno, Linux, addressOf } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { FileHandle, kWriteFile } from '../file-handle.js';
 import { fileOptions } from '../handle-io.js';
 import { isEncoding, isSignal, plainOptions, plainPath, isMode } from '../fast-args.js';
-import { PATH_AT, cellAddress, releaseCell, takeCell } from './scratch.js';
+import { cPath } from './scratch.js';
 
 const FLAGS: Record<string, number> = {
   w: Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC,
@@ -51,20 +51,18 @@ function plan(data: unknown, options: unknown, defaultFlag: 'w' | 'a'): Plan | u
  * is finished, then the descriptor closed, before the promise settles.
  */
 async function writeDirect(loop: Loop, path: string | Buffer, plan: Plan, slot: number): Promise<void> {
-  const cell = takeCell(path); // the path in a scratch cell, or a Buffer of its own
-  const c = cell < 0 ? cString(path) : undefined;
-  const cAddr = c === undefined ? cellAddress(cell) + PATH_AT : addressOf(c);
+  const c = cPath(path);
   const { data, flags, mode, signal } = plan;
   const dataAddr = data.length ? addressOf(data) : 0;
   const offset = plan.append ? -1 : 0;
   const [opened, written, closed] = loop.link(
     [
       {
-        prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, cAddr, flags, mode, slot),
+        prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, c.address, flags, mode, slot),
         syscall: 'open',
-        keep: c,
+        keep: c.keep,
         path: path.toString(),
-        onRelease: cell < 0 ? undefined : () => releaseCell(cell),
+        onRelease: c.onRelease,
       },
       {
         prep: (s, i) => {
