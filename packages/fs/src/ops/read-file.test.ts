@@ -38,6 +38,25 @@ describe("readFile's pooled first-read buffers (where the ring serves the call; 
     expect(freeReadBuffers()).toBe(64);
   });
 
+  it("gives each result an ArrayBuffer of its own, exactly the file's size, as Node's readFile does", async () => {
+    // Small files (Buffer.from would use Node's shared 8 KiB pool), the 64 KiB edge, and files
+    // read on in growing buffers: `new Uint8Array(data.buffer)` must see exactly the file.
+    // (An empty file is the exception: Node returns an empty view of its 64 KiB read chunk, we an
+    // empty Buffer; both have length 0.)
+    const empty = join(dir, 'exact-empty');
+    fs.writeFileSync(empty, '');
+    expect(((await readFile(empty)) as Buffer).length).toBe(0);
+    for (const size of [1, 3000, 4096, 65_535, 65_536, 65_537, 300_000]) {
+      const path = join(dir, `exact-${size}`);
+      const content = randomBytes(size);
+      fs.writeFileSync(path, content);
+      const ours = (await readFile(path)) as Buffer;
+      const node = await fs.promises.readFile(path);
+      expect({ size, byteOffset: ours.byteOffset, byteLength: ours.buffer.byteLength }).toEqual({ size, byteOffset: node.byteOffset, byteLength: node.buffer.byteLength });
+      expect(Buffer.compare(Buffer.from(ours.buffer), content)).toBe(0);
+    }
+  });
+
   it('takes a buffer back only after the kernel is done: aborted reads and failed opens lose none', async () => {
     const path = join(dir, 'abort-me');
     fs.writeFileSync(path, randomBytes(10_000));

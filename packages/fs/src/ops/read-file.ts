@@ -35,6 +35,17 @@ export function readFile(path: unknown, options?: Options): Promise<Buffer | str
   return readDirect(loop, p, slot, opts.encoding, opts.signal);
 }
 
+/**
+ * The first `length` bytes of `source` in a Buffer of their own, as Node's readFile returns them
+ * (Buffer.allocUnsafeSlow of the file's size): never a view of a shared pool or a larger buffer,
+ * so `new Float32Array(data.buffer)` sees exactly the file.
+ */
+function exactCopy(source: Buffer, length: number): Buffer {
+  const data = Buffer.allocUnsafeSlow(length);
+  source.copy(data, 0, 0, length);
+  return data;
+}
+
 async function readDirect(loop: Loop, path: string | Buffer, slot: number, encoding: BufferEncoding | null, signal: AbortSignal | undefined): Promise<Buffer | string> {
   const c = cPath(path);
   // The first read goes into a pooled buffer. Two hold it: the kernel until the read's CQE (also
@@ -82,7 +93,7 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
       total = await read!;
       if (total < READ_BUFFER_SIZE) {
         // The whole file: decode it, or copy it out of the pooled buffer.
-        return encoding ? first.buffer.toString(encoding, 0, total) : Buffer.from(first.buffer.subarray(0, total));
+        return encoding ? first.buffer.toString(encoding, 0, total) : exactCopy(first.buffer, total);
       }
       // Not at the end yet: on in a buffer of its own, growing.
       buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
@@ -110,7 +121,7 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
       if (n === 0) break;
       total += n;
     }
-    const data = total * 2 <= buffer.length ? Buffer.from(buffer.subarray(0, total)) : buffer.subarray(0, total);
+    const data = total === buffer.length ? buffer : exactCopy(buffer, total);
     return encoding ? data.toString(encoding) : data;
   } finally {
     // Close the direct descriptor; the slot is free again once the kernel has closed it.
