@@ -202,6 +202,36 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await roomy.close();
     });
 
+    it('post() runs an operation nobody awaits: onRelease after its CQE, failures unreported, drained and refused by close()', async () => {
+      const loop = make();
+      const released: string[] = [];
+      const [r, w] = pipe();
+      const data = Buffer.from('posted');
+      const at = addressOf(data);
+      loop.post((s, i) => s.prepWrite(i, w, at, data.length, -1), { syscall: 'write', keep: data, onRelease: () => released.push('write') });
+      expect(released).toEqual([]); // not before the kernel has written
+      await until(() => released.includes('write'));
+      const got = Buffer.alloc(16);
+      expect(got.toString('utf8', 0, readSync(r, got))).toBe('posted');
+
+      // A failing operation (a bad descriptor) ends quietly: no rejection anywhere, memory released.
+      loop.post((s, i) => s.prepRead(i, -1, at, 1, 0), { syscall: 'read', keep: data, onRelease: () => released.push('bad fd') });
+      await until(() => released.includes('bad fd'));
+
+      // close() drains what is still in flight: a read on an empty pipe is cancelled at the timeout.
+      const sink = Buffer.alloc(8);
+      const sinkAt = addressOf(sink);
+      loop.post((s, i) => s.prepRead(i, r, sinkAt, 8, -1), { syscall: 'read', keep: sink, onRelease: () => released.push('pending read') });
+      await tick();
+      expect(loop.metrics.inFlight).toBe(1);
+      await loop.close({ timeout: 20 });
+      expect(released).toEqual(['write', 'bad fd', 'pending read']);
+      loop.post((s, i) => s.prepNop(i), { syscall: 'nop', onRelease: () => released.push('refused') });
+      expect(released.at(-1)).toBe('refused'); // a closed loop refuses at once
+      closeSync(r);
+      closeSync(w);
+    });
+
     it('settles every operation exactly once when aborts and timeouts race completions', async () => {
       const loop = make({ maxInFlight: 32 });
       const outcomes: string[] = [];

@@ -203,6 +203,58 @@ const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
  */
 const defaultRearm = (res: number) => res > 0 || res === -Errno.ENOBUFS;
 
+const ignore = (): void => undefined;
+
+/** A new operation record: every Op is made here, so all have one shape. */
+function newOp(
+  kind: Kind,
+  fd: number,
+  addr: number,
+  len: number,
+  pos: number,
+  fixed: boolean,
+  prep: Prep | undefined,
+  resolve: (value: any) => void,
+  reject: (error: unknown) => void,
+  keep: unknown,
+  map: ((res: number) => unknown) | undefined,
+  syscall: string,
+  context: ErrorContext | undefined,
+  success: number,
+  timeout: number,
+  unref: boolean | undefined,
+  signal: AbortSignal | undefined,
+  onRelease: (() => void) | undefined,
+): Op {
+  return {
+    kind,
+    fd,
+    addr,
+    len,
+    pos,
+    fixed,
+    prep,
+    resolve,
+    reject,
+    keep,
+    map,
+    syscall,
+    context,
+    success,
+    flags: (timeout > 0 ? Flag.Timeout : 0) | (unref ? Flag.Unref : 0),
+    timeout,
+    ts: undefined,
+    signal,
+    onAbort: undefined,
+    slot: -1,
+    generation: 0,
+    multishot: undefined,
+    rearm: undefined,
+    chain: undefined,
+    onRelease,
+  };
+}
+
 /** Puts the caller's frames on a rejection's stack: captured after the await, so V8 lists the awaiting async functions. */
 async function withCallerStack<T>(promise: Promise<T>): Promise<T> {
   try {
@@ -350,6 +402,21 @@ export class Loop {
     return withCallerStack(this.#start<T>(prep, options.syscall, options.keep, options.map, options, context, options.success ?? 1));
   }
 
+  /**
+   * Submits an operation whose result nobody awaits — the close that ends a composite call —
+   * without a promise: `onRelease` runs once its CQE is reaped (or at once when the loop refuses
+   * the operation), and a failure goes unreported, as with a close whose promise is ignored. The
+   * loop still drains it on close() and it keeps the process alive (unless `unref`). It saves
+   * what a promise costs on top of the SQE: the promise, the caller-stack wrapper, the reactions.
+   */
+  post(prep: Prep, options: { syscall: string; keep?: unknown; onRelease?: () => void; unref?: boolean }): void {
+    if (this.#state !== 'open') {
+      options.onRelease?.();
+      return;
+    }
+    this.#enqueue(newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, undefined, 1, 0, options.unref, undefined, options.onRelease));
+  }
+
   /** The typed methods' entry: positional, so the hot path allocates no options object. */
   #start<T>(
     prep: Prep | undefined,
@@ -378,33 +445,7 @@ export class Loop {
     }
     let op!: Op;
     const promise = new Promise<T>((resolve, reject) => {
-      op = {
-        kind,
-        fd,
-        addr,
-        len,
-        pos,
-        fixed,
-        prep,
-        resolve,
-        reject,
-        keep,
-        map,
-        syscall,
-        context,
-        success,
-        flags: (timeout > 0 ? Flag.Timeout : 0) | (options.unref ? Flag.Unref : 0),
-        timeout,
-        ts: undefined,
-        signal,
-        onAbort: undefined,
-        slot: -1,
-        generation: 0,
-        multishot: undefined,
-        rearm: undefined,
-        chain: undefined,
-        onRelease: (options as SubmitOptions<T>).onRelease,
-      };
+      op = newOp(kind, fd, addr, len, pos, fixed, prep, resolve, reject, keep, map, syscall, context, success, timeout, options.unref, signal, (options as SubmitOptions<T>).onRelease);
     });
     if (!chained) this.#enqueue(op);
     else chained.push(op);
@@ -476,33 +517,11 @@ export class Loop {
       handle.end(new AbortError(undefined, { cause: options.signal.reason }));
       return handle;
     }
-    op = {
-      kind: Kind.Custom,
-      fd: 0,
-      addr: 0,
-      len: 0,
-      pos: 0,
-      fixed: false,
-      prep,
-      resolve: () => {},
-      reject: () => {},
-      keep: options.keep,
-      map: undefined,
-      syscall: options.syscall,
-      context: options.path === undefined && options.net === undefined ? undefined : { path: options.path, net: options.net },
-      success: 1,
-      flags: Flag.Multishot | (options.unref ? Flag.Unref : 0),
-      timeout: 0,
-      ts: undefined,
-      signal: options.signal,
-      onAbort: undefined,
-      slot: -1,
-      generation: 0,
-      multishot: handle,
-      rearm: options.rearm ?? defaultRearm,
-      chain: undefined,
-      onRelease: undefined,
-    };
+    const context = options.path === undefined && options.net === undefined ? undefined : { path: options.path, net: options.net };
+    op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, context, 1, 0, options.unref, options.signal, undefined);
+    op.flags |= Flag.Multishot;
+    op.multishot = handle;
+    op.rearm = options.rearm ?? defaultRearm;
     this.#enqueue(op);
     return handle;
   }

@@ -125,8 +125,6 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
     return encoding ? data.toString(encoding) : data;
   } finally {
     // Close the direct descriptor; the slot is free again once the kernel has closed it.
-    loop
-      .submit((s, i) => s.prepCloseDirect(i, slot), { syscall: 'close' })
-      .then(() => loop.releaseFileSlot(slot), () => loop.releaseFileSlot(slot));
+    loop.post((s, i) => s.prepCloseDirect(i, slot), { syscall: 'close', onRelease: () => loop.releaseFileSlot(slot) });
   }
 }
