@@ -35,6 +35,12 @@ describe.skipIf(!supported)(`setup${supported ? '' : ` — skipped: ${message}`}
     }
   });
 
+  it('refuses setup flags whose layouts it does not map, before asking the kernel', () => {
+    for (const flag of [SetupFlag.SQE128, SetupFlag.CQE32, SetupFlag.NO_MMAP, SetupFlag.REGISTERED_FD_ONLY]) {
+      expect(() => setup(8, { flags: SetupFlag.COOP_TASKRUN | flag })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("'params.flags'") }));
+    }
+  });
+
   it('throws a Node-shaped error when the kernel refuses', () => {
     expect(() => setup(0)).toThrow(expect.objectContaining({ code: 'EINVAL', errno: -22, syscall: 'io_uring_setup' }));
     expect(() => setup(8, { flags: SetupFlag.DEFER_TASKRUN })).toThrow(expect.objectContaining({ code: 'EINVAL' }));

@@ -1,6 +1,6 @@
 import { native } from './binding.js';
 import { Feature, MmapOffset, SetupFlag } from './constants.js';
-import { check } from './errors.js';
+import { check, invalidArgValue } from './errors.js';
 import { CqRingOffsets, Cqe, Params, Sqe, SqRingOffsets } from './layout.js';
 
 /** io_uring_setup(2) parameters (`struct io_uring_params` fields the caller sets). */
@@ -64,7 +64,17 @@ export interface RingMemory {
   sqes: ArrayBuffer;
 }
 
+/**
+ * Setup flags this package's views cannot serve: SQE128 and CQE32 (5.19) double the SQE and CQE
+ * sizes the layouts assume; NO_MMAP (6.5) and REGISTERED_FD_ONLY (6.5) want ring memory the
+ * caller allocates, or no fd to map it through. Refused before the kernel is asked.
+ */
+const UNSUPPORTED_FLAGS = SetupFlag.SQE128 | SetupFlag.CQE32 | SetupFlag.NO_MMAP | SetupFlag.REGISTERED_FD_ONLY;
+
 function encodeParams(p: SetupParams): Uint8Array {
+  if ((p.flags ?? 0) & UNSUPPORTED_FLAGS) {
+    throw invalidArgValue('params.flags', p.flags, 'asks for SQE128, CQE32, NO_MMAP or REGISTERED_FD_ONLY, which @uring/abi does not support (64-byte SQEs, 16-byte CQEs, rings the kernel allocates)');
+  }
   const bytes = new Uint8Array(Params.size);
   const view = new DataView(bytes.buffer);
   let flags = p.flags ?? 0;
@@ -133,7 +143,8 @@ export function setup(entries: number, params: SetupParams = {}): RingMemory {
   const bytes = encodeParams(params);
   const fd = check(native().setup(entries, bytes), 'io_uring_setup');
   const p = decodeParams(bytes);
-  let sqSize = p.sqOff.array + p.sqEntries * 4;
+  // With NO_SQARRAY (6.6) there is no SQ array (its offset reads 0): the SQ fields end the mapping's need.
+  let sqSize = p.flags & SetupFlag.NO_SQARRAY ? p.sqOff.dropped + 4 : p.sqOff.array + p.sqEntries * 4;
   let cqSize = p.cqOff.cqes + p.cqEntries * Cqe.size;
   const single = (p.features & Feature.SINGLE_MMAP) !== 0;
   if (single) sqSize = cqSize = Math.max(sqSize, cqSize);

@@ -294,4 +294,34 @@ describe('IoUring setup options', () => {
       ring.close();
     });
   });
+
+  const noArray = { flags: SetupFlag.NO_SQARRAY };
+  const noArraySkip = unavailable(noArray);
+  describe.skipIf(noArraySkip !== undefined)(titled('NO_SQARRAY (6.6)', noArraySkip), () => {
+    it('submits in ring order without an SQ array, the ring fields intact', async () => {
+      const ring = IoUring.init(8, noArray);
+      const [r, w] = pipe();
+      writeSync(w, 'ring order');
+      const buffer = Buffer.alloc(16);
+      for (let round = 0; round < 3; round++) {
+        for (let k = 0; k < 7; k++) {
+          const i = ring.getSqe();
+          ring.sqes.prepNop(i);
+          ring.sqes.setUserData(i, round * 8 + k);
+        }
+        const i = ring.getSqe();
+        ring.sqes.prepRead(i, r, addressOf(buffer), round === 0 ? 10 : 0, -1);
+        ring.sqes.setUserData(i, round * 8 + 7);
+        const cqes = byUserData(await reap(ring, 8));
+        expect([...cqes.keys()].sort((a, b) => a - b)).toEqual([...Array(8).keys()].map((k) => round * 8 + k));
+        expect(cqes.get(round * 8 + 7)!.res).toBe(round === 0 ? 10 : 0);
+      }
+      expect(buffer.toString('utf8', 0, 10)).toBe('ring order');
+      expect(ring.cqReady()).toBe(0);
+      expect(ring.sq.dropped()).toBe(0);
+      closeSync(r);
+      closeSync(w);
+      ring.close();
+    });
+  });
 });

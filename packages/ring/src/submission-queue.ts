@@ -1,4 +1,4 @@
-import type { RingMemory } from '@uring/abi';
+import { SetupFlag, type RingMemory } from '@uring/abi';
 import { Sqes } from './sqe.js';
 import { SubmissionQueueFullError } from './errors.js';
 
@@ -33,8 +33,12 @@ export class SubmissionQueue {
     this.#flags = off.flags >> 2;
     this.#dropped = off.dropped >> 2;
     this.sqes = new Sqes(memory.sqes);
-    const array = new Uint32Array(memory.sqRing, off.array, this.entries);
-    for (let k = 0; k < this.entries; k++) array[k] = k;
+    // The SQ array maps ring slots to SQEs one to one, as liburing sets it up; a NO_SQARRAY ring
+    // (6.6) has none: the kernel then takes SQEs in ring order, and there is nothing to write.
+    if (!(memory.params.flags & SetupFlag.NO_SQARRAY)) {
+      const array = new Uint32Array(memory.sqRing, off.array, this.entries);
+      for (let k = 0; k < this.entries; k++) array[k] = k;
+    }
     this.sqeTail = this.#cachedHead = Atomics.load(this.#ring, this.#tail);
   }
 
