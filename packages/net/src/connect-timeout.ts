@@ -1,5 +1,6 @@
 import type * as nodeNet from 'node:net';
-import { Errno, invalidArgType, outOfRange, uringError } from '@uring/abi';
+import { Errno, uringError } from '@uring/abi';
+import { validateTimeout } from './io-timeouts.js';
 
 /**
  * `connectTimeout` (an @uring/net option of connect(); node:net has none): milliseconds the
@@ -13,10 +14,7 @@ import { Errno, invalidArgType, outOfRange, uringError } from '@uring/abi';
  * Validates as Node validates a number option: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE.
  */
 export function validateConnectTimeout(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number') throw invalidArgType('options.connectTimeout', 'of type number', value);
-  if (!Number.isFinite(value) || value < 0) throw outOfRange('options.connectTimeout', 'a finite number >= 0', value);
-  return value;
+  return validateTimeout(value, 'options.connectTimeout');
 }
 
 /** The error a connect that ran out of time ends with, shaped like node:net's. */

@@ -5,11 +5,12 @@
  */
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
-import { Op } from '@uring/abi';
+import { Op, invalidArgType } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { httpOver } from './http.js';
 import { limitConnect, validateConnectTimeout } from './connect-timeout.js';
+import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import { sendFile } from './send-file.js';
 import { Server, type ListenOptions, type ServerOptions } from './server.js';
 import { Socket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
@@ -40,8 +41,10 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
   if (!uring()) {
     const [options] = normalizeConnectArgs(args);
     const limit = validateConnectTimeout(options.connectTimeout);
+    validateIoTimeouts(options); // before connecting, as Node validates
     const socket = (nodeNet.connect as (...a: unknown[]) => nodeNet.Socket)(...args);
     limitConnect(socket, limit, options.path ?? options.host ?? 'localhost', options.path === undefined ? Number(options.port) : undefined);
+    if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) limitNodeIo(socket, options);
     return socket;
   }
   const [options] = normalizeConnectArgs(args);
@@ -51,6 +54,21 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
 
 export const createConnection = connect;
 
+/**
+ * Sets receive and send timeouts that end the connection (see IoTimeouts) on a socket of either
+ * backend — one this package's connect() made, or one its server accepted: `read ETIMEDOUT` after
+ * `recvTimeout` ms without data while reading, `write ETIMEDOUT` after `sendTimeout` ms in which
+ * the peer took none of the written data. 0 turns one off; an absent one is left as it is.
+ */
+export function setIoTimeouts(socket: Socket | nodeNet.Socket, options: IoTimeouts): void {
+  if (socket instanceof Socket) {
+    socket.setIoTimeouts(options);
+    return;
+  }
+  if (!(socket instanceof nodeNet.Socket)) throw invalidArgType('socket', 'an instance of Socket', socket);
+  limitNodeIo(socket, options);
+}
+
 /** http.createServer whose connections are @uring/net sockets (node:http's parser on io_uring I/O). */
 export function createHttpServer(listener?: http.RequestListener): http.Server;
 export function createHttpServer(options: http.ServerOptions, listener?: http.RequestListener): http.Server;
@@ -59,8 +77,8 @@ export function createHttpServer(...args: unknown[]): http.Server {
 }
 
 export const { isIP, isIPv4, isIPv6 } = nodeNet;
-export { sendFile };
+export { sendFile, type IoTimeouts };
 export { Server, Socket, type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
 
-const net = { createServer, connect, createConnection, createHttpServer, sendFile, isIP, isIPv4, isIPv6, Server, Socket, backend };
+const net = { createServer, connect, createConnection, createHttpServer, sendFile, setIoTimeouts, isIP, isIPv4, isIPv6, Server, Socket, backend };
 export default net;

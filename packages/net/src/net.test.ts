@@ -253,6 +253,82 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     }
   });
 
+  it('recvTimeout ends a connection that receives nothing while reading with read ETIMEDOUT; data and pauses hold it off', async () => {
+    // A server that sends a byte every 40 ms for a while, then nothing.
+    const { server, port } = await listening(net, (s) => {
+      let n = 0;
+      const tick = setInterval(() => {
+        if (s.destroyed || ++n > 8) return clearInterval(tick);
+        s.write('x');
+      }, 40);
+      s.on('error', () => undefined);
+      s.on('close', () => clearInterval(tick));
+    });
+    const started = Date.now();
+    const client = net.connect({ port, host: '127.0.0.1', recvTimeout: 150 }) as AnySocket;
+    let received = 0;
+    client.on('data', (chunk) => (received += chunk.length));
+    const [error] = await once(client, 'error');
+    // All 8 bytes came (40 ms apart, under the limit), then 150 ms of silence.
+    expect(received).toBe(8);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8 * 40 + 100);
+    expect(errorOf(error)).toEqual({ name: 'Error', message: 'read ETIMEDOUT', code: 'ETIMEDOUT', errno: -110, syscall: 'read', address: undefined, port: undefined });
+    await once(client, 'close');
+
+    // A paused socket is not reading: it is not timed until it resumes.
+    const quiet = await listening(net, (s) => s.on('error', () => undefined));
+    const paused = net.connect({ port: quiet.port, host: '127.0.0.1' }) as AnySocket;
+    await once(paused, 'connect');
+    paused.pause();
+    net.setIoTimeouts(paused, { recvTimeout: 100 });
+    const errors: Error[] = [];
+    paused.on('error', (e) => errors.push(e));
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(errors).toEqual([]);
+    expect(paused.destroyed).toBe(false);
+    const resumedAt = Date.now();
+    const closed = new Promise((resolve) => paused.on('close', resolve)); // (once() would reject on the 'error')
+    paused.resume();
+    await closed;
+    expect(Date.now() - resumedAt).toBeGreaterThanOrEqual(80);
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ETIMEDOUT']);
+    await Promise.all([close(server), close(quiet.server)]);
+  });
+
+  it('sendTimeout ends a connection whose peer takes no data with write ETIMEDOUT; recvTimeout 0 turns it off; both validate like Node', async () => {
+    // The peer reads nothing: once both socket buffers are full, a send makes no progress.
+    const accepted: AnySocket[] = [];
+    const { server, port } = await listening(net, (s) => {
+      s.pause();
+      s.on('error', () => undefined);
+      accepted.push(s);
+    });
+    const client = net.connect({ port, host: '127.0.0.1', sendTimeout: 200 }) as AnySocket;
+    await once(client, 'connect');
+    const started = Date.now();
+    client.write(Buffer.alloc(64 << 20));
+    const [error] = await once(client, 'error');
+    expect(errorOf(error)).toEqual({ name: 'Error', message: 'write ETIMEDOUT', code: 'ETIMEDOUT', errno: -110, syscall: 'write', address: undefined, port: undefined });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await once(client, 'close');
+
+    // Timeouts set and then turned off: a quiet connection stays up.
+    const calm = net.connect({ port, host: '127.0.0.1', recvTimeout: 50 }) as AnySocket;
+    await once(calm, 'connect');
+    net.setIoTimeouts(calm, { recvTimeout: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calm.destroyed).toBe(false);
+    calm.destroy();
+    for (const s of accepted) s.destroy(); // paused, they would never see their peers go
+    await close(server);
+
+    for (const [bad, code] of [['1', 'ERR_INVALID_ARG_TYPE'], [-1, 'ERR_OUT_OF_RANGE'], [Number.NaN, 'ERR_OUT_OF_RANGE'], [Infinity, 'ERR_OUT_OF_RANGE']] as const) {
+      expect(() => net.connect({ port, host: '127.0.0.1', recvTimeout: bad as number })).toThrow(expect.objectContaining({ code, message: expect.stringContaining('options.recvTimeout') }));
+      expect(() => net.connect({ port, host: '127.0.0.1', sendTimeout: bad as number })).toThrow(expect.objectContaining({ code, message: expect.stringContaining('options.sendTimeout') }));
+    }
+    expect(() => net.setIoTimeouts({} as AnySocket, {})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
   it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {
     const { server, port } = await listening(net, () => undefined);
     const client = net.connect(port, '127.0.0.1') as AnySocket;

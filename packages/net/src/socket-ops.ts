@@ -49,17 +49,20 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
   );
 }
 
-/** send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects). */
-export function send(fd: number, buffers: Buffer[]): Promise<number> {
+/**
+ * send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects); with
+ * `timeout` (ms, 0 for none) under a linked timeout: ETIMEDOUT when it makes no progress in time.
+ */
+export function send(fd: number, buffers: Buffer[], timeout = 0): Promise<number> {
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
-    return getLoop().submit((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: {} });
+    return getLoop().submit((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: {}, timeout });
   }
   const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.length })));
   const at = addressOf(vecs);
   const n = buffers.length;
-  return getLoop().submit((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: {} });
+  return getLoop().submit((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: {}, timeout });
 }
 
 export function shutdown(fd: number): Promise<number> {

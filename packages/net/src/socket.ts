@@ -5,6 +5,7 @@ import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
 import { validateConnectTimeout } from './connect-timeout.js';
+import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import * as ops from './socket-ops.js';
 
 /** new Socket(options): an accepted descriptor to adopt, and connection options. */
@@ -29,6 +30,9 @@ export interface ConnectOptions {
   timeout?: number;
   /** @uring/net's own: how long the connection attempt may take (see validateConnectTimeout). */
   connectTimeout?: number;
+  /** @uring/net's own: receive and send timeouts that end the connection (see IoTimeouts). */
+  recvTimeout?: number;
+  sendTimeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
@@ -78,6 +82,11 @@ export class Socket extends Duplex {
   #hadError = false;
   #unref = false;
   #unix: boolean | undefined;
+  #recvTimeout = 0;
+  #sendTimeout = 0;
+  /** When data last arrived (or reading last started): the receive clock's origin. */
+  #lastRecv = 0;
+  #recvClock = false;
   /** Whether connect() is in progress. */
   connecting = false;
   /** Bytes received so far. */
@@ -167,6 +176,7 @@ export class Socket extends Duplex {
       port = validatePort(options.port);
     }
     const connectTimeout = validateConnectTimeout(options.connectTimeout);
+    if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) this.setIoTimeouts(options);
     if (cb) this.once('connect', cb);
     if (options.timeout) this.setTimeout(options.timeout);
     const { signal } = options;
@@ -228,6 +238,7 @@ export class Socket extends Duplex {
   }
 
   override _read(): void {
+    if (this.#recvTimeout > 0 && !this.#requested) this.#lastRecv = performance.now(); // reading (again): the clock starts
     this.#wantRead = true;
     this.#requested = true;
     if (this.#fd === -1 || this.connecting) return; // starts once connected
@@ -244,6 +255,8 @@ export class Socket extends Duplex {
     if (this.#receiving || this.destroyed) return;
     this.#receiving = true;
     this.#stopping = false;
+    this.#lastRecv = performance.now();
+    this.#armRecvClock();
     const loop = getLoop();
     const pool = RecvPool.of(loop);
     const fd = this.#fd;
@@ -263,6 +276,7 @@ export class Socket extends Duplex {
             const chunk = pool.take(flags >>> 16, res);
             if (this.destroyed) return;
             this.bytesRead += res;
+            if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
             this.#touch();
             this.#requested = false; // push() calls _read again if the stream wants more
             if (!this.push(chunk) && !this.#stopping) {
@@ -310,7 +324,7 @@ export class Socket extends Duplex {
   async #sendAll(buffers: Buffer[]): Promise<void> {
     let rest = buffers.filter((b) => b.length > 0);
     while (rest.length > 0) {
-      const n = await ops.send(this.#fd, rest);
+      const n = await ops.send(this.#fd, rest, this.#sendTimeout);
       this.#bytesWritten += n;
       this.#touch();
       let skip = n;
@@ -387,6 +401,55 @@ export class Socket extends Duplex {
     } finally {
       this.uncork();
     }
+  }
+
+  /**
+   * Sets the receive and send timeouts (see IoTimeouts; 0 turns one off, an absent one is left as
+   * it is): a send that makes no progress for `sendTimeout` ms, or `recvTimeout` ms without data
+   * while reading, destroys the socket with `write ETIMEDOUT` / `read ETIMEDOUT`. Data handed to
+   * sendFile() is not timed.
+   */
+  setIoTimeouts(options: IoTimeouts): this {
+    const { recv, send } = validateIoTimeouts(options);
+    if (options.recvTimeout !== undefined) this.#recvTimeout = recv;
+    if (options.sendTimeout !== undefined) this.#sendTimeout = send;
+    if (this.#receiving) {
+      this.#lastRecv = performance.now();
+      this.#armRecvClock();
+    }
+    return this;
+  }
+
+  /**
+   * The receive clock: one IORING_OP_TIMEOUT for what is left of `recvTimeout` since the last
+   * arrival, re-armed when it finds data came meanwhile — not one timer per receive. It stops
+   * while the socket is not reading (#startRead starts it again) and with the socket (the abort).
+   */
+  #armRecvClock(): void {
+    if (this.#recvClock || this.#recvTimeout <= 0 || this.destroyed) return;
+    this.#recvClock = true;
+    const wait = Math.max(1, this.#lastRecv + this.#recvTimeout - performance.now());
+    getLoop()
+      .sleep(wait, { signal: this.#abort.signal, unref: true })
+      .then(
+        () => {
+          this.#recvClock = false;
+          if (this.destroyed || this.readableEnded || !this.#receiving || this.#stopping || this.#recvTimeout <= 0) return;
+          // Paused, or the consumer is full: not reading, so not timed — look again a period later.
+          if (this.isPaused() || this.readableLength >= this.readableHighWaterMark) this.#lastRecv = performance.now();
+          if (performance.now() - this.#lastRecv >= this.#recvTimeout) this.destroy(ioTimedOut('read'));
+          else this.#armRecvClock();
+        },
+        () => {
+          this.#recvClock = false;
+        },
+      );
+  }
+
+  /** As Readable's resume(); the receive clock (setIoTimeouts) starts again: a paused socket is not timed. */
+  override resume(): this {
+    if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
+    return super.resume();
   }
 
   /** Ends the writable side, then destroys once it has finished (what http uses). */
