@@ -1,4 +1,4 @@
-import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
+import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, cString, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
 import { BufferRing, IoUring, type Sqes } from '@uring/ring';
 import { connect } from 'node:net';
 import { ringConfigs, titled, unavailable } from '@uring/ring/test';
@@ -24,6 +24,53 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
 const [major, minor] = release().split('.').map(Number) as [number, number];
 const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
 const kernelAtLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
+
+describe('Loop on a DEFER_TASKRUN ring', () => {
+  const flags = SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN;
+  const skip = unavailable({ flags });
+  describe.skipIf(skip !== undefined)(titled('SINGLE_ISSUER+DEFER_TASKRUN', skip), () => {
+    it('reaps every completion the kernel defers, even when one GETEVENTS does not run them all', async () => {
+      // On a DEFER_TASKRUN ring io-wq completions and the issue of linked steps wait as task work
+      // for the loop's GETEVENTS, which runs a bounded batch of it; the eventfd fires only when the
+      // first item is queued. Without TASKRUN_FLAG nothing tells the loop that some is left, and a
+      // batch that posts no CQE (linked writes going to io-wq) leaves the rest waiting for ever.
+      // The pattern that stalled writeFile: open(O_CREAT|O_TRUNC) → write → close, 64 at a time.
+      const loop = new Loop({ flags });
+      expect(loop.ring.flags & SetupFlag.TASKRUN_FLAG).toBeTruthy();
+      const data = Buffer.alloc(4096, 1);
+      const at = addressOf(data);
+      let done = 0;
+      const writer = async (w: number) => {
+        const path = cString(join(dir, `defer-${w}`));
+        const pathAt = addressOf(path);
+        for (let k = 0; k < 40; k++) {
+          const slot = loop.reserveFileSlot()!;
+          await Promise.all(
+            loop.link([
+              { prep: (s, i) => s.prepOpenatDirect(i, Linux.AT_FDCWD, pathAt, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC, 0o644, slot), syscall: 'open', keep: path },
+              { prep: (s, i) => { s.prepWrite(i, slot, at, data.length, 0); s.fixedFile(i); }, syscall: 'write', keep: data },
+              { prep: (s, i) => s.prepCloseDirect(i, slot), syscall: 'close' },
+            ]),
+          );
+          loop.releaseFileSlot(slot);
+          done++;
+        }
+      };
+      const all = Promise.all(Array.from({ length: 64 }, (_, w) => writer(w)));
+      // Progress, not speed: every 3 s at least one more chain must have finished.
+      await new Promise<void>((resolve, reject) => {
+        let seen = -1;
+        const watch = setInterval(() => {
+          if (done === seen) reject(new Error(`stalled at ${done} of ${64 * 40} chains: ${JSON.stringify(loop.metrics)}`));
+          seen = done;
+        }, 3000);
+        all.then(() => resolve(), reject).finally(() => clearInterval(watch));
+      });
+      expect(done).toBe(64 * 40);
+      await loop.close();
+    }, 30_000);
+  });
+});
 
 describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
   const skip = unavailable(options);

@@ -93,7 +93,8 @@ export interface LoopOptions {
    * with an interrupt to a running thread but run when it next enters the kernel, and the loop
    * checks IORING_SQ_TASKRUN when it reaps — on the echo benchmark this costs a quarter less CPU
    * per round trip than no flags. On older kernels (EINVAL) the default falls back to none.
-   * SINGLE_ISSUER | DEFER_TASKRUN (6.1) is the other choice measured; 0 asks for none.
+   * SINGLE_ISSUER | DEFER_TASKRUN (6.1) is the other choice measured (the loop adds TASKRUN_FLAG
+   * to it: see the constructor); 0 asks for none.
    */
   flags?: number;
   /** Opt-in SQPOLL: a kernel thread polls the SQ, sleeping after this many idle milliseconds. */
@@ -330,6 +331,11 @@ export class Loop {
     if (!report.supported) throw new UringUnavailableError(report);
     let flags = options.flags ?? DEFAULT_FLAGS;
     if (options.sqpollIdle !== undefined) flags |= SetupFlag.SQPOLL;
+    // DEFER_TASKRUN defers completions as task work that one GETEVENTS runs only a batch of (20 in
+    // 6.x), and signals the eventfd only when the first item is queued: TASKRUN_FLAG is how the
+    // kernel says some is left (IORING_SQ_TASKRUN), so #reap goes on. Without it the rest can wait
+    // for ever (measured: writeFile stalled within seconds).
+    if (flags & SetupFlag.DEFER_TASKRUN) flags |= SetupFlag.TASKRUN_FLAG;
     const init = (setupFlags: number) =>
       IoUring.init(entries, {
         flags: setupFlags,

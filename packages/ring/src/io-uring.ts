@@ -178,7 +178,9 @@ export class IoUring {
 
   /**
    * `io_uring_get_events` (DEFER_TASKRUN, 6.1): runs the ring's deferred task work so its
-   * completions are posted. Needed after an eventfd wake-up on a DEFER_TASKRUN ring.
+   * completions are posted. Needed after an eventfd wake-up on a DEFER_TASKRUN ring. One call runs
+   * a bounded batch (20 items in 6.x) and the eventfd fires only when the first item is queued:
+   * set up such a ring with TASKRUN_FLAG too and call again while `cqNeedsFlush()` says some is left.
    */
   getEvents(): void {
     this.enter(0, 0, EnterFlag.GETEVENTS);
