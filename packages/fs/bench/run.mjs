@@ -39,10 +39,11 @@ fs.readFileSync(blockFile);
 const blocks = blockFileSize / 4096;
 let seed = 12345;
 const randomBlock = () => ((seed = (seed * 1103515245 + 12345) >>> 0) % blocks) * 4096;
+const openHandles = []; // closed at the end, not left to the garbage collector
 const randomReads = (open) => {
   let handle;
   return async () => {
-    handle ??= await open(blockFile, 'r');
+    if (!handle) openHandles.push((handle = await open(blockFile, 'r')));
     const buffers = Array.from({ length: 32 }, () => Buffer.alloc(4096));
     return timedAsync((k) => handle.read(buffers[k], 0, 4096, randomBlock()), 32);
   };
@@ -91,6 +92,7 @@ if (baselineOnly) {
     for (let r = 0; r < reps; r++) rates.push(await c.theirs());
     medians[c.name] = median(rates);
   }
+  await Promise.all(openHandles.map((h) => h.close()));
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify(medians));
   process.exit(0);
@@ -99,6 +101,7 @@ if (baselineOnly) {
 log(`@uring/fs benchmarks — Node ${process.version}, ${reps} interleaved reps, medians, ${count} files\n`);
 const results = [];
 for (const c of cases) results.push(await compare(c.name, c.ours, c.theirs, c.unit, 'fs.promises'));
+await Promise.all(openHandles.map((h) => h.close()));
 fs.rmSync(dir, { recursive: true, force: true });
 
 // Third column: Node's own io_uring (libuv), which Node 20 turns on only with UV_USE_IO_URING=1.
