@@ -51,9 +51,11 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
 
 /**
  * send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects); with
- * `timeout` (ms, 0 for none) under a linked timeout: ETIMEDOUT when it makes no progress in time.
+ * `timeout` (ms) under a linked timeout: ETIMEDOUT when it makes no progress in time. 0 leaves
+ * the loop's default timeout in force, as before there was this parameter.
  */
-export function send(fd: number, buffers: Buffer[], timeout = 0): Promise<number> {
+export function send(fd: number, buffers: Buffer[], ms = 0): Promise<number> {
+  const timeout = ms > 0 ? ms : undefined;
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
