@@ -378,6 +378,37 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it.skipIf(!hasMultishotTimeout)(titled('yields to the event loop while completions keep coming faster than they are handled', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+      // A 1 ms multishot timer whose handler takes 2 ms: there is always more to reap. The loop must
+      // still let the event loop turn (and the microtask that submits the cancel run).
+      const loop = make();
+      const ts = timespec(1);
+      let fired = 0;
+      let sinceTurn = 0;
+      let longest = 0;
+      let turning = true;
+      const turn = () => {
+        sinceTurn = 0;
+        if (turning) setImmediate(turn);
+      };
+      setImmediate(turn);
+      const handle = loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), 0, TimeoutFlag.MULTISHOT), {
+        syscall: 'timeout',
+        keep: ts,
+        onCqe: () => {
+          longest = Math.max(longest, ++sinceTurn);
+          if (++fired <= 100) for (const end = performance.now() + 2; performance.now() < end; );
+          if (fired === 120) handle.cancel();
+        },
+      });
+      await handle.done;
+      turning = false;
+      expect(fired).toBeGreaterThanOrEqual(120);
+      // Without the bound the first 100 slow CQEs all ran in one stretch (or never stopped).
+      expect(longest, `most CQEs handled between two event-loop turns (of ${fired})`).toBeLessThan(100);
+      await loop.close();
+    });
+
     it('runs multishot accept, and multishot recv on a provided-buffer ring', async () => {
       const loop = make();
       const fd = await loop.submit((sqes, i) => sqes.prepSocket(i, Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0), { syscall: 'socket' });

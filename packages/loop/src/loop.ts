@@ -133,6 +133,12 @@ const enum Flag {
 const DEFAULT_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG;
 
 /** user_data of the loop's own SQEs (high half 0, which no generation uses). */
+/**
+ * Batch copies (of up to 256 CQEs, each after a GETEVENTS where the kernel holds work back) per
+ * wake-up before the loop yields to the event loop: a source of completions faster than their
+ * handlers must not keep the thread in one callback for ever.
+ */
+const REAP_ROUNDS = 16;
 const TAG_LINK_TIMEOUT = 1;
 const TAG_CANCEL = 2;
 
@@ -674,7 +680,8 @@ export class Loop {
    * On a DEFER_TASKRUN ring completions are posted only when the ring's task runs its deferred
    * work, and the kernel signals the eventfd only when such work is first queued: so every wake
    * enters with GETEVENTS (`io_uring_get_events`), and reaping goes on while the kernel still
-   * holds completions back (task work with TASKRUN_FLAG, or an overflowed CQ).
+   * holds completions back (task work with TASKRUN_FLAG, or an overflowed CQ) — for at most
+   * REAP_ROUNDS batches, then again from setImmediate, so the event loop keeps turning.
    */
   #reap(): void {
     const ring = this.ring;
@@ -682,15 +689,32 @@ export class Loop {
     if (ring.cqOverflowed()) this.metrics.cqOverflows++;
     if (this.#deferTaskrun) ring.getEvents();
     const batch = this.#batch;
-    for (;;) {
+    for (let round = 1; ; round++) {
       const n = ring.cq.copy(batch);
       for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
-      if (n === batch.capacity) continue;
-      if (ring.closed || !ring.cqNeedsFlush()) break;
-      ring.getEvents();
+      const full = n === batch.capacity;
+      if (ring.closed || (!full && !ring.cqNeedsFlush())) break;
+      if (round >= REAP_ROUNDS) {
+        // Completions keep coming (a multishot timer, a flood of receives): let the event loop —
+        // and the microtask that submits, say, a cancel — run before reaping on.
+        this.#reapLater();
+        break;
+      }
+      if (!full) ring.getEvents();
     }
     this.#pump();
     if (this.#state === 'closing') this.#maybeFinishClose();
+  }
+
+  #reapQueued = false;
+  /** Reaps again in the check phase of this event-loop turn: after I/O callbacks and microtasks. */
+  #reapLater(): void {
+    if (this.#reapQueued) return;
+    this.#reapQueued = true;
+    setImmediate(() => {
+      this.#reapQueued = false;
+      this.#reap();
+    });
   }
 
   #complete(slot: number, generation: number, res: number, flags: number): void {
