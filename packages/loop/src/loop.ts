@@ -319,6 +319,7 @@ export class Loop {
   #backlogHead = 0;
   #refs = 0;
   #flushQueued = false;
+  #reapQueued = false;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #poisoned: Error | undefined;
   #closed: Promise<void> | undefined;
@@ -706,7 +707,6 @@ export class Loop {
     if (this.#state === 'closing') this.#maybeFinishClose();
   }
 
-  #reapQueued = false;
   /** Reaps again in the check phase of this event-loop turn: after I/O callbacks and microtasks. */
   #reapLater(): void {
     if (this.#reapQueued) return;

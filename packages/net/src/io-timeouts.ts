@@ -34,10 +34,10 @@ export function validateTimeout(value: unknown, name: string): number {
   return value;
 }
 
-/** Both I/O timeouts of `options`, validated; `prefix` names them in errors ('options.'). */
-export function validateIoTimeouts(options: IoTimeouts, prefix = 'options.'): { recv: number; send: number } {
+/** Both I/O timeouts of `options`, validated. */
+export function validateIoTimeouts(options: IoTimeouts): { recv: number; send: number } {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  return { recv: validateTimeout(options.recvTimeout, `${prefix}recvTimeout`), send: validateTimeout(options.sendTimeout, `${prefix}sendTimeout`) };
+  return { recv: validateTimeout(options.recvTimeout, 'options.recvTimeout'), send: validateTimeout(options.sendTimeout, 'options.sendTimeout') };
 }
 
 /** The error a timed-out receive or send ends the socket with, shaped like node:net's (`read ETIMEDOUT`). */

@@ -8,6 +8,9 @@ import { addressOfView, getLoop } from '@uring/loop';
 
 const SOCKADDR_STORAGE = 128;
 
+/** A per-operation limit in ms as the loop takes it: 0 (none given) leaves the loop's default in force. */
+const limit = (ms: number): number | undefined => (ms > 0 ? ms : undefined);
+
 export function domainOf(addr: SocketAddress): number {
   return addr.family === 'unix' ? Linux.AF_UNIX : addr.family === 'IPv6' ? Linux.AF_INET6 : Linux.AF_INET;
 }
@@ -20,10 +23,10 @@ export function socket(domain: number, net: NetErrorContext): Promise<number> {
 function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: AbortSignal, timeout = 0): Promise<number> {
   const { buffer, length } = encodeSockaddr(addr);
   const at = addressOf(buffer);
-  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout });
+  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout: limit(timeout) });
 }
 
-/** connect(2); with `timeout` (ms, 0 for none) under a linked timeout: ETIMEDOUT when it runs out. */
+/** connect(2); with `timeout` (ms) under a linked timeout: ETIMEDOUT when it runs out. */
 export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal, timeout = 0) =>
   withSockaddr('connect', fd, addr, net, 'connect', signal, timeout);
 /** bind(2) — reported as 'listen', as Node reports bind failures of a server. */
@@ -51,11 +54,10 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
 
 /**
  * send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects); with
- * `timeout` (ms) under a linked timeout: ETIMEDOUT when it makes no progress in time. 0 leaves
- * the loop's default timeout in force, as before there was this parameter.
+ * `ms` under a linked timeout: ETIMEDOUT when it makes no progress in time.
  */
 export function send(fd: number, buffers: Buffer[], ms = 0): Promise<number> {
-  const timeout = ms > 0 ? ms : undefined;
+  const timeout = limit(ms);
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
