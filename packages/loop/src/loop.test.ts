@@ -380,15 +380,16 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
 
     it.skipIf(!hasMultishotTimeout)(titled('yields to the event loop while completions keep coming faster than they are handled', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
       // A 1 ms multishot timer whose handler takes 2 ms: there is always more to reap. The loop must
-      // still let the event loop turn (and the microtask that submits the cancel run).
+      // still let the event loop turn (and the microtask that submits the cancel run). Batches
+      // grow while the handler lags (each copy takes what came during the last), so what is
+      // checked is the turns, not the CQEs between them.
       const loop = make();
       const ts = timespec(1);
       let fired = 0;
-      let sinceTurn = 0;
-      let longest = 0;
+      let turnsWhileSlow = 0;
       let turning = true;
       const turn = () => {
-        sinceTurn = 0;
+        if (fired > 0 && fired <= 100) turnsWhileSlow++;
         if (turning) setImmediate(turn);
       };
       setImmediate(turn);
@@ -396,7 +397,6 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
         syscall: 'timeout',
         keep: ts,
         onCqe: () => {
-          longest = Math.max(longest, ++sinceTurn);
           if (++fired <= 100) for (const end = performance.now() + 2; performance.now() < end; );
           if (fired === 120) handle.cancel();
         },
@@ -404,8 +404,8 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await handle.done;
       turning = false;
       expect(fired).toBeGreaterThanOrEqual(120);
-      // Without the bound the first 100 slow CQEs all ran in one stretch (or never stopped).
-      expect(longest, `most CQEs handled between two event-loop turns (of ${fired})`).toBeLessThan(100);
+      // Without the bound all 100 slow completions ran in one callback (or it never ended).
+      expect(turnsWhileSlow, `event-loop turns during the first 100 completions`).toBeGreaterThanOrEqual(3);
       await loop.close();
     });
 
