@@ -1,6 +1,12 @@
 // The benchmark harness every package's bench/run.mjs uses: each figure is measured against its
 // baseline in the same process, rep by rep, interleaved (the machine is noisy: runs differ up to
 // 2x), and reported as the median ratio with its spread.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export const argv = new Set(process.argv.slice(2));
 export const quick = argv.has('--quick');
 export const json = argv.has('--json');
@@ -9,6 +15,44 @@ export const seconds = quick ? 0.2 : 1;
 export const log = (...a) => !json && console.log(...a);
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 export const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * A generator of random 4 KiB-aligned offsets into a file of `blocks` blocks, seeded: xorshift32,
+ * which visits every block. (A plain `seed * 1103515245 + 12345` in JavaScript numbers loses bits
+ * above 2^53 and cycled over a few hundred blocks: reads came from a few MiB, not the whole file.)
+ */
+export function randomOffsets(blocks, seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return (x % blocks) * 4096;
+  };
+}
+
+const compiled = new Map();
+
+/** Compiles a C baseline (`cc -O2`) once per process into a temporary directory removed at exit; returns the program's path. */
+export function cProgram(source) {
+  if (!compiled.has(source)) {
+    if (compiled.size === 0) process.on('exit', () => compiled.forEach((out) => rmSync(join(out, '..'), { recursive: true, force: true })));
+    const out = join(mkdtempSync(join(tmpdir(), 'uring-bench-c-')), basename(source, '.c'));
+    execFileSync('cc', ['-O2', '-o', out, source]);
+    compiled.set(source, out);
+  }
+  return compiled.get(source);
+}
+
+/**
+ * The C random-read baseline (packages/ring/bench/reads.c) on `path` as a rate function:
+ * `mode` 'ring' (QD32 on io_uring, the raw syscalls @uring/ring makes) or 'pread'.
+ */
+export function cReads(path, mode) {
+  const program = cProgram(fileURLToPath(new URL('../packages/ring/bench/reads.c', import.meta.url)));
+  return () => Number(execFileSync(program, [path, String(seconds), mode], { encoding: 'utf8' }));
+}
 
 /** Calls `fn` (which returns how many operations it did) until `seconds` pass; returns ops/s. */
 export function timed(fn) {

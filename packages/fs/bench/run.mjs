@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import uring from '@uring/fs';
-import { argv, compare, fmt, log, median, quick, report, reps, timedAsync } from '../../../scripts/bench-harness.mjs';
+import { argv, compare, fmt, log, median, quick, randomOffsets, report, reps, timedAsync } from '../../../scripts/bench-harness.mjs';
 
 /** In the child: measure only Node's side of each case and print the medians as JSON. */
 const baselineOnly = argv.has('--baseline-only');
@@ -37,8 +37,7 @@ const blockFileSize = (quick ? 16 : 64) << 20;
 fs.writeFileSync(blockFile, Buffer.alloc(blockFileSize, 7));
 fs.readFileSync(blockFile);
 const blocks = blockFileSize / 4096;
-let seed = 12345;
-const randomBlock = () => ((seed = (seed * 1103515245 + 12345) >>> 0) % blocks) * 4096;
+const randomBlock = randomOffsets(blocks, 12345);
 const openHandles = []; // closed at the end, not left to the garbage collector
 const randomReads = (open) => {
   let handle;

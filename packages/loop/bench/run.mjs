@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // @uring/loop benchmarks (`pnpm bench`), each interleaved with its baseline in the same process:
 //   1. Promise-level random 4 KiB reads from a page-cached file, 32 in flight, vs fs.promises
-//      FileHandle.read — for a ring with no setup flags and the COOP_TASKRUN (the loop's default) / DEFER_TASKRUN variants.
+//      FileHandle.read — for a ring with no setup flags and the COOP_TASKRUN (the loop's default) / DEFER_TASKRUN variants;
+//      the same reads from a C program on a ring (packages/ring/bench/reads.c) vs fs.promises — the
+//      ratio this machine allows — and the default loop against that C program (its share of it).
 //   2. NOP round trips through promises (32 in flight).
 //   3. Latency of one 4 KiB read at queue depth 1: p50 and p99, next to fs.promises.
 // Flags: --json, --quick.
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetupFlag, alignedBuffer } from '@uring/abi';
 import { Loop } from '@uring/loop';
-import { compare, fmt, log, quick, report, reps, seconds, timedAsync } from '../../../scripts/bench-harness.mjs';
+import { cReads, compare, fmt, log, quick, randomOffsets, report, reps, seconds, timedAsync } from '../../../scripts/bench-harness.mjs';
 
 const size = quick ? 16 << 20 : 256 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'uring-loop-bench-'));
@@ -27,7 +29,7 @@ const path = join(dir, 'data');
 }
 const blocks = size / 4096;
 const depth = 32;
-const random = (seed) => () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % blocks) * 4096;
+const random = (seed) => randomOffsets(blocks, seed);
 
 log(`@uring/loop benchmarks — Node ${process.version}, ${reps} interleaved reps of ${seconds}s, medians\n`);
 const results = [];
@@ -52,6 +54,17 @@ for (const [name, flags, registered] of configs) {
   results.push(
     await compare(`4 KiB random reads, QD32, ${name}`, () => timedAsync((w) => loop.read(target, views[w], 0, 4096, next()), depth), nodeReads, 'ops/s', 'fs.promises'),
   );
+  await loop.close();
+}
+
+results.push(await compare('4 KiB random reads, QD32, C on a ring', cReads(path, 'ring'), nodeReads, 'ops/s', 'fs.promises'));
+{
+  const loop = new Loop();
+  const pool = alignedBuffer(depth * 4096);
+  const views = Array.from({ length: depth }, (_, w) => pool.subarray(w * 4096, (w + 1) * 4096));
+  const next = random(5);
+  const loopReads = () => timedAsync((w) => loop.read(fd, views[w], 0, 4096, next()), depth);
+  results.push(await compare('4 KiB random reads, QD32, default loop vs C', loopReads, cReads(path, 'ring'), 'ops/s', 'C on a ring'));
   await loop.close();
 }
 

@@ -2,16 +2,18 @@
 // @uring/ring benchmarks (`pnpm bench`). Each figure is compared with its baseline measured in the
 // same process, rep by rep, interleaved; the report gives the median ratio and the spread.
 //   1. NOP throughput, batches of 64, vs a C program making the same raw syscalls.
-//   2. Random 4 KiB reads from a page-cached 256 MiB file at queue depth 32, vs fs.readSync.
+//   2. Random 4 KiB reads from a page-cached 256 MiB file at queue depth 32, vs fs.readSync; and
+//      the same reads from a C program on the same ring (bench/reads.c), vs fs.readSync too: the
+//      ratio this machine allows without JavaScript.
 // Flags: --json (machine-readable), --quick (short runs, small file: for smoke tests).
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignedBuffer, addressOf } from '@uring/abi';
 import { CqeBatch, IoUring } from '@uring/ring';
-import { compare, json, log, quick, report, reps, seconds, timed } from '../../../scripts/bench-harness.mjs';
+import { cProgram, cReads, compare, json, log, quick, randomOffsets, report, reps, seconds, timed } from '../../../scripts/bench-harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -37,10 +39,8 @@ function nopBench() {
 }
 
 function cBaseline() {
-  const out = join(here, '..', 'build', 'nop-bench');
-  mkdirSync(dirname(out), { recursive: true });
-  if (!existsSync(out)) execFileSync('cc', ['-O2', '-o', out, join(here, 'nop.c')]);
-  return () => Number(execFileSync(out, [String(seconds)], { encoding: 'utf8' }));
+  const program = cProgram(join(here, 'nop.c'));
+  return () => Number(execFileSync(program, [String(seconds)], { encoding: 'utf8' }));
 }
 
 // ---- 2. Random 4 KiB reads ----------------------------------------------------------------------
@@ -56,7 +56,7 @@ function makeFile(size) {
   closeSync(fd);
   const rfd = openSync(path, 'r');
   for (let off = 0; off < size; off += chunk.length) readSync(rfd, chunk, 0, chunk.length, off); // into the page cache
-  return { dir, fd: rfd, blocks: size / 4096 };
+  return { dir, path, fd: rfd, blocks: size / 4096 };
 }
 
 function ringReads(fd, blocks, { fixed = false, depth = 32 } = {}) {
@@ -68,8 +68,7 @@ function ringReads(fd, blocks, { fixed = false, depth = 32 } = {}) {
   const pool = alignedBuffer(depth * 4096);
   const base = addressOf(pool); // once, never per op
   const { sqes } = ring;
-  let seed = 12345;
-  const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % blocks) * 4096;
+  const next = randomOffsets(blocks, 12345);
   const run = () => {
     for (let s = 0; s < depth; s++) {
       const i = ring.getSqe();
@@ -99,13 +98,10 @@ function ringReads(fd, blocks, { fixed = false, depth = 32 } = {}) {
 
 function syncReads(fd, blocks) {
   const buf = Buffer.alloc(4096);
-  let seed = 54321;
+  const next = randomOffsets(blocks, 54321);
   return () =>
     timed(() => {
-      for (let k = 0; k < 256; k++) {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-        readSync(fd, buf, 0, 4096, (seed % blocks) * 4096);
-      }
+      for (let k = 0; k < 256; k++) readSync(fd, buf, 0, 4096, next());
       return 256;
     });
 }
@@ -122,6 +118,7 @@ for (const fixed of [false, true]) {
   results.push(await compare(name, reads.run, syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
   reads.close();
 }
+results.push(await compare('random 4 KiB reads, QD32, C on the same ring', cReads(file.path, 'ring'), syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
 closeSync(file.fd);
 rmSync(file.dir, { recursive: true, force: true });
 report('@uring/ring', results);

@@ -1,0 +1,119 @@
+// Baselines for the random-read benchmark, in C: what this machine allows without JavaScript.
+// Usage: reads <file> <seconds> ring|pread -> prints reads/s.
+//   ring:  random 4 KiB reads at queue depth 32 through io_uring, the same raw syscalls
+//          @uring/ring makes (no liburing): one io_uring_enter(to_submit, 1, GETEVENTS) per batch,
+//          each completion replaced by a new read at once.
+//   pread: the same reads one pread(2) at a time.
+// Offsets come from the same xorshift32 as the JavaScript side (scripts/bench-harness.mjs).
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEPTH 32
+#define BLOCK 4096
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned x = 12345;
+static long blocks;
+
+static long next_offset(void) {
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return (long)(x % blocks) * BLOCK;
+}
+
+static double pread_loop(int file, char* buf, double seconds) {
+  long ops = 0;
+  double start = now(), end = start + seconds;
+  while (now() < end) {
+    for (int k = 0; k < 256; k++)
+      if (pread(file, buf, BLOCK, next_offset()) != BLOCK) return -1;
+    ops += 256;
+  }
+  return ops / (now() - start);
+}
+
+/** A 4 KiB read at a random offset into the slot's own block of `buf`; user_data names the slot. */
+static void prep_read(struct io_uring_sqe* sqe, int file, char* buf, unsigned slot) {
+  memset(sqe, 0, sizeof *sqe);
+  sqe->opcode = IORING_OP_READ;
+  sqe->fd = file;
+  sqe->addr = (unsigned long)(buf + slot * BLOCK);
+  sqe->len = BLOCK;
+  sqe->off = next_offset();
+  sqe->user_data = slot;
+}
+
+static double ring_loop(int file, char* buf, double seconds) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  int fd = syscall(__NR_io_uring_setup, 64, &p);
+  if (fd < 0) return -1;
+  size_t sq_len = p.sq_off.array + p.sq_entries * 4, cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  size_t len = sq_len > cq_len ? sq_len : cq_len;
+  char* ring = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  struct io_uring_sqe* sqes = mmap(0, p.sq_entries * sizeof *sqes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (ring == MAP_FAILED || sqes == MAP_FAILED) return -1;
+  _Atomic unsigned* sq_tail = (void*)(ring + p.sq_off.tail);
+  unsigned* array = (void*)(ring + p.sq_off.array);
+  _Atomic unsigned* cq_head = (void*)(ring + p.cq_off.head);
+  _Atomic unsigned* cq_tail = (void*)(ring + p.cq_off.tail);
+  struct io_uring_cqe* cqes = (void*)(ring + p.cq_off.cqes);
+  unsigned sq_mask = p.sq_entries - 1, cq_mask = p.cq_entries - 1;
+  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
+  unsigned tail = 0, head = 0, to_submit = 0;
+  for (unsigned slot = 0; slot < DEPTH; slot++) {
+    prep_read(&sqes[tail++ & sq_mask], file, buf, slot);
+    to_submit++;
+  }
+  long ops = 0;
+  double start = now(), end = start + seconds;
+  while (now() < end) {
+    for (int k = 0; k < 100; k++) {
+      atomic_store_explicit(sq_tail, tail, memory_order_release);
+      if (syscall(__NR_io_uring_enter, fd, to_submit, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
+      to_submit = 0;
+      unsigned t = atomic_load_explicit(cq_tail, memory_order_acquire);
+      for (; head != t; head++) {
+        struct io_uring_cqe* cqe = &cqes[head & cq_mask];
+        if (cqe->res != BLOCK) return -1;
+        prep_read(&sqes[tail++ & sq_mask], file, buf, (unsigned)cqe->user_data);
+        to_submit++;
+        ops++;
+      }
+      atomic_store_explicit(cq_head, head, memory_order_release);
+    }
+  }
+  double rate = ops / (now() - start);
+  close(fd);
+  return rate;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: reads <file> <seconds> ring|pread\n");
+    return 2;
+  }
+  int file = open(argv[1], O_RDONLY);
+  if (file < 0) { perror("open"); return 1; }
+  blocks = lseek(file, 0, SEEK_END) / BLOCK;
+  char* buf = aligned_alloc(BLOCK, DEPTH * BLOCK);
+  double seconds = atof(argv[2]);
+  double rate = strcmp(argv[3], "ring") == 0 ? ring_loop(file, buf, seconds) : pread_loop(file, buf, seconds);
+  if (rate < 0) { perror(argv[3]); return 1; }
+  printf("%.0f\n", rate);
+  return 0;
+}
