@@ -8,15 +8,17 @@
 //      implementation: MB/s;
 //   4. node:http hello world (over @uring/net sockets vs node:net) under autocannon, 64 connections:
 //      requests/s and server CPU per request;
-//   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process).
+//   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
+//   6. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
+//      @uring/net's: what a server can cost per round trip here without JavaScript.
 // Flags: --json, --quick.
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import uringNet from '@uring/net';
-import { fmt, log, median, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
+import { cProgram, fmt, log, median, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
 
 const CONNECTIONS = 64;
 const MESSAGE = Buffer.alloc(64, 7);
@@ -24,6 +26,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 9);
 const clients = { uring: uringNet, node: nodeNet };
 
 async function startServer(kind, mode) {
+  if (kind === 'c') return startCServer();
   const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [kind, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ port }] = await once(child, 'message');
   const cpu = async () => {
@@ -32,6 +35,20 @@ async function startServer(kind, mode) {
     return (cpu.user + cpu.system) / 1e6;
   };
   return { child, port, cpu, stop: () => child.send('exit') };
+}
+
+/** The C echo server (bench/echo.c): its port on its first line; each line we send makes it print its CPU time in µs. */
+async function startCServer() {
+  const child = spawn(cProgram(fileURLToPath(new URL('./echo.c', import.meta.url))), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdout.setEncoding('utf8');
+  const lines = child.stdout[Symbol.asyncIterator]();
+  const nextLine = async () => Number((await lines.next()).value.trim());
+  const port = await nextLine();
+  const cpu = async () => {
+    child.stdin.write('cpu\n');
+    return (await nextLine()) / 1e6;
+  };
+  return { child, port, cpu, stop: () => child.stdin.end() };
 }
 
 /** `CONNECTIONS` clients of `net`, each sending a message and waiting for its echo, for `seconds`. */
@@ -89,8 +106,8 @@ async function http(port) {
 }
 
 /** Runs `load` against the uring and node servers of `mode`, interleaved; returns the per-rep rates and CPU per op. */
-async function compareServers(mode, load) {
-  const servers = { uring: await startServer('uring', mode), node: await startServer('node', mode) };
+async function compareServers(mode, load, ours = 'uring') {
+  const servers = { [ours]: await startServer(ours, mode), node: await startServer('node', mode) };
   const measure = async (kind) => {
     const server = servers[kind];
     const before = await server.cpu();
@@ -98,12 +115,12 @@ async function compareServers(mode, load) {
     const cpu = (await server.cpu()) - before;
     return { rate: ops / elapsed, cpuPerOp: cpu / ops };
   };
-  await measure('uring');
+  await measure(ours);
   await measure('node');
   const a = [];
   const b = [];
   for (let r = 0; r < reps; r++) {
-    a.push(await measure('uring'));
+    a.push(await measure(ours));
     b.push(await measure('node'));
   }
   Object.values(servers).forEach((s) => s.stop());
@@ -112,16 +129,16 @@ async function compareServers(mode, load) {
 
 const results = [];
 /** Adds the rate figure (and the CPU figure when `cpuName` is given) of a comparison. */
-function record({ a, b }, name, unit, cpuName, cpuUnit) {
+function record({ a, b }, name, unit, cpuName, cpuUnit, label = '@uring/net') {
   const rates = a.map((x, k) => x.rate / b[k].rate);
   const rate = { name, unit, baseline: 'node:net', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: median(rates), ratioMin: Math.min(...rates), ratioMax: Math.max(...rates), reps };
   results.push(rate);
-  log(`${name.padEnd(52)} @uring/net ${fmt(rate.ours).padStart(9)} ${unit}   node:net ${fmt(rate.theirs).padStart(9)}   ratio ${rate.ratio.toFixed(2)} (${rate.ratioMin.toFixed(2)}–${rate.ratioMax.toFixed(2)})`);
+  log(`${name.padEnd(52)} ${label.padEnd(10)} ${fmt(rate.ours).padStart(9)} ${unit}   node:net ${fmt(rate.theirs).padStart(9)}   ratio ${rate.ratio.toFixed(2)} (${rate.ratioMin.toFixed(2)}–${rate.ratioMax.toFixed(2)})`);
   if (!cpuName) return;
   const cpus = a.map((x, k) => x.cpuPerOp / b[k].cpuPerOp);
   const cpu = { name: cpuName, unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerOp)), theirs: median(b.map((x) => x.cpuPerOp)), ratio: median(cpus), ratioMin: Math.min(...cpus), ratioMax: Math.max(...cpus), reps };
   results.push(cpu);
-  log(`${cpuName.padEnd(52)} @uring/net ${(cpu.ours * 1e6).toFixed(2).padStart(9)} µs${' '.repeat(cpuUnit.length - 2)}   node:net ${(cpu.theirs * 1e6).toFixed(2).padStart(9)}   ratio ${cpu.ratio.toFixed(2)} (lower is better)`);
+  log(`${cpuName.padEnd(52)} ${label.padEnd(10)} ${(cpu.ours * 1e6).toFixed(2).padStart(9)} µs${' '.repeat(cpuUnit.length - 2)}   node:net ${(cpu.theirs * 1e6).toFixed(2).padStart(9)}   ratio ${cpu.ratio.toFixed(2)} (lower is better)`);
 }
 
 log(`@uring/net benchmarks — Node ${process.version}, ${reps} interleaved reps, medians; servers in their own processes\n`);
@@ -129,6 +146,14 @@ record(await compareServers('echo', (port) => pingPong(port, nodeNet)), 'echo 64
 record(await compareServers('echo', (port, kind) => pingPong(port, clients[kind])), 'echo 64 B x 64 conns (client on the same net)', 'trips/s', 'server CPU per round trip (same-net client)', 'trips/s');
 record(await compareServers('sink', (port, kind) => stream(port, clients[kind])), 'one connection streaming 64 KiB writes', 'MB/s');
 record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s');
+record(
+  await compareServers('echo', (port) => pingPong(port, nodeNet), 'c'),
+  'echo 64 B x 64 conns, C server on the ring (node:net client)',
+  'trips/s',
+  'server CPU per round trip, C server on the ring',
+  'trips/s',
+  'C',
+);
 // send_zc, measured in its own process (it drives the ring directly).
 const zc = spawnSync(process.execPath, [fileURLToPath(new URL('./send-zc.mjs', import.meta.url)), '--json', ...process.argv.slice(2).filter((a) => a === '--quick')], { encoding: 'utf8' });
 if (zc.status !== 0) throw new Error(`send-zc.mjs failed: ${zc.stderr}`);
