@@ -72,6 +72,36 @@ describe('Loop on a DEFER_TASKRUN ring', () => {
   });
 });
 
+describe('Loop with SQPOLL (opt-in: sqpollIdle)', () => {
+  const skip = unavailable({ flags: SetupFlag.SQPOLL, sqThreadIdle: 5 });
+  describe.skipIf(skip !== undefined)(titled('SQPOLL', skip), () => {
+    it('reads and writes through the kernel thread, also after it went to sleep, and more ops than SQ entries', async () => {
+      const loop = new Loop({ sqpollIdle: 5, entries: 16 });
+      expect(loop.ring.flags & SetupFlag.SQPOLL).toBeTruthy();
+      const path = join(dir, 'sqpoll');
+      writeFileSync(path, '');
+      const fd = openSync(path, 'r+');
+      try {
+        const data = Buffer.from('written through the SQ thread');
+        expect((await loop.write(fd, data, 0, data.length, 0)).bytesWritten).toBe(data.length);
+        // The thread sleeps after 5 ms without work (IORING_SQ_NEED_WAKEUP): the next submit must wake it.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const back = Buffer.alloc(data.length);
+        expect((await loop.read(fd, back, 0, back.length, 0)).bytesRead).toBe(data.length);
+        expect(back.equals(data)).toBe(true);
+        // 300 operations in one tick over 16 SQ entries: the loop waits for room (SQ_WAIT) and loses none.
+        const results = await Promise.all(Array.from({ length: 300 }, () => loop.nop()));
+        expect(results).toEqual(Array(300).fill(0));
+        await expect(loop.sleep(5)).resolves.toBeUndefined();
+      } finally {
+        closeSync(fd);
+        await loop.close();
+      }
+      expect(loop.metrics.completed).toBeGreaterThanOrEqual(303);
+    });
+  });
+});
+
 describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
   const skip = unavailable(options);
   const make = (extra: ConstructorParameters<typeof Loop>[0] = {}) => new Loop({ flags: options.flags, ...extra });
