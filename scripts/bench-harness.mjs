@@ -47,7 +47,8 @@ export function cProgram(source) {
 
 /**
  * The C random-read baseline (packages/ring/bench/reads.c) on `path` as a rate function:
- * `mode` 'ring' (QD32 on io_uring, the raw syscalls @uring/ring makes) or 'pread'.
+ * `mode` 'ring' (QD32 on io_uring, the raw syscalls @uring/ring makes), 'fixed' (the same with a
+ * registered file and buffers) or 'pread'.
  */
 export function cReads(path, mode) {
   const program = cProgram(fileURLToPath(new URL('../packages/ring/bench/reads.c', import.meta.url)));

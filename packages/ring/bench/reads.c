@@ -1,8 +1,10 @@
 // Baselines for the random-read benchmark, in C: what this machine allows without JavaScript.
-// Usage: reads <file> <seconds> ring|pread -> prints reads/s.
+// Usage: reads <file> <seconds> ring|fixed|pread -> prints reads/s.
 //   ring:  random 4 KiB reads at queue depth 32 through io_uring, the same raw syscalls
 //          @uring/ring makes (no liburing): one io_uring_enter(to_submit, 1, GETEVENTS) per batch,
 //          each completion replaced by a new read at once.
+//   fixed: the same with a registered file and registered buffers (IOSQE_FIXED_FILE and
+//          IORING_OP_READ_FIXED): the cheapest reads the ring offers.
 //   pread: the same reads one pread(2) at a time.
 // Offsets come from the same xorshift32 as the JavaScript side (scripts/bench-harness.mjs).
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@ static double now(void) {
 
 static unsigned x = 12345;
 static long blocks;
+static int fixed;
 
 static long next_offset(void) {
   x ^= x << 13;
@@ -49,8 +53,9 @@ static double pread_loop(int file, char* buf, double seconds) {
 /** A 4 KiB read at a random offset into the slot's own block of `buf`; user_data names the slot. */
 static void prep_read(struct io_uring_sqe* sqe, int file, char* buf, unsigned slot) {
   memset(sqe, 0, sizeof *sqe);
-  sqe->opcode = IORING_OP_READ;
-  sqe->fd = file;
+  sqe->opcode = fixed ? IORING_OP_READ_FIXED : IORING_OP_READ;
+  sqe->fd = fixed ? 0 : file; // registered file 0
+  if (fixed) sqe->flags = IOSQE_FIXED_FILE; // buf_index 0: the one registered buffer
   sqe->addr = (unsigned long)(buf + slot * BLOCK);
   sqe->len = BLOCK;
   sqe->off = next_offset();
@@ -74,6 +79,11 @@ static double ring_loop(int file, char* buf, double seconds) {
   struct io_uring_cqe* cqes = (void*)(ring + p.cq_off.cqes);
   unsigned sq_mask = p.sq_entries - 1, cq_mask = p.cq_entries - 1;
   for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
+  if (fixed) {
+    struct iovec iov = {buf, DEPTH * BLOCK};
+    if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) return -1;
+    if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_FILES, &file, 1) < 0) return -1;
+  }
   unsigned tail = 0, head = 0, to_submit = 0;
   for (unsigned slot = 0; slot < DEPTH; slot++) {
     prep_read(&sqes[tail++ & sq_mask], file, buf, slot);
@@ -104,7 +114,7 @@ static double ring_loop(int file, char* buf, double seconds) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: reads <file> <seconds> ring|pread\n");
+    fprintf(stderr, "usage: reads <file> <seconds> ring|fixed|pread\n");
     return 2;
   }
   int file = open(argv[1], O_RDONLY);
@@ -112,7 +122,8 @@ int main(int argc, char** argv) {
   blocks = lseek(file, 0, SEEK_END) / BLOCK;
   char* buf = aligned_alloc(BLOCK, DEPTH * BLOCK);
   double seconds = atof(argv[2]);
-  double rate = strcmp(argv[3], "ring") == 0 ? ring_loop(file, buf, seconds) : pread_loop(file, buf, seconds);
+  fixed = strcmp(argv[3], "fixed") == 0;
+  double rate = fixed || strcmp(argv[3], "ring") == 0 ? ring_loop(file, buf, seconds) : pread_loop(file, buf, seconds);
   if (rate < 0) { perror(argv[3]); return 1; }
   printf("%.0f\n", rate);
   return 0;

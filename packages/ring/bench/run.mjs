@@ -3,8 +3,8 @@
 // same process, rep by rep, interleaved; the report gives the median ratio and the spread.
 //   1. NOP throughput, batches of 64, vs a C program making the same raw syscalls.
 //   2. Random 4 KiB reads from a page-cached 256 MiB file at queue depth 32, vs fs.readSync; and
-//      the same reads from a C program on the same ring (bench/reads.c), vs fs.readSync too: the
-//      ratio this machine allows without JavaScript.
+//      the same reads from a C program on the same ring (bench/reads.c), plain and with a registered
+//      file and buffers, vs fs.readSync too: the ratio this machine allows without JavaScript.
 // Flags: --json (machine-readable), --quick (short runs, small file: for smoke tests).
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -59,33 +59,32 @@ function makeFile(size) {
   return { dir, path, fd: rfd, blocks: size / 4096 };
 }
 
-function ringReads(fd, blocks, { fixed = false, depth = 32 } = {}) {
+function ringReads(fd, blocks, { fixed = false, buffers = false, depth = 32 } = {}) {
   const ring = IoUring.init(64);
   // A registered file skips the kernel's per-op fget/fput (IOSQE_FIXED_FILE, 5.1).
   if (fixed) ring.registerFiles([fd]);
   const target = fixed ? 0 : fd;
   const batch = new CqeBatch(64);
   const pool = alignedBuffer(depth * 4096);
+  // A registered buffer is pinned once, not per read (IORING_OP_READ_FIXED, 5.1).
+  if (buffers) ring.registerBuffers([pool]);
   const base = addressOf(pool); // once, never per op
   const { sqes } = ring;
   const next = randomOffsets(blocks, 12345);
+  const prep = (i, slot) => {
+    if (buffers) sqes.prepReadFixed(i, target, base + slot * 4096, 4096, next(), 0);
+    else sqes.prepRead(i, target, base + slot * 4096, 4096, next());
+    if (fixed) sqes.fixedFile(i);
+    sqes.setUserData(i, slot);
+  };
   const run = () => {
-    for (let s = 0; s < depth; s++) {
-      const i = ring.getSqe();
-      sqes.prepRead(i, target, base + s * 4096, 4096, next());
-      if (fixed) sqes.fixedFile(i);
-      sqes.setUserData(i, s);
-    }
+    for (let s = 0; s < depth; s++) prep(ring.getSqe(), s);
     const rate = timed(() => {
       ring.submitAndWait(1);
       const n = ring.copyCqes(batch);
       for (let k = 0; k < n; k++) {
         if (batch.res(k) !== 4096) throw new Error(`read returned ${batch.res(k)}`);
-        const slot = batch.userDataLo(k);
-        const i = ring.getSqe();
-        sqes.prepRead(i, target, base + slot * 4096, 4096, next());
-        if (fixed) sqes.fixedFile(i);
-        sqes.setUserData(i, slot);
+        prep(ring.getSqe(), batch.userDataLo(k));
       }
       return n;
     });
@@ -112,13 +111,14 @@ const nop = nopBench();
 results.push(await compare('NOP, batches of 64 (TS vs C)', nop.run, cBaseline(), 'ops/s', 'C raw syscalls'));
 nop.close();
 const file = makeFile(quick ? 16 << 20 : 256 << 20);
-for (const fixed of [false, true]) {
-  const reads = ringReads(file.fd, file.blocks, { fixed });
-  const name = `random 4 KiB reads, QD32${fixed ? ', registered fd' : ''}`;
+for (const [fixed, buffers] of [[false, false], [true, false], [true, true]]) {
+  const reads = ringReads(file.fd, file.blocks, { fixed, buffers });
+  const name = `random 4 KiB reads, QD32${buffers ? ', registered file+buffers' : fixed ? ', registered fd' : ''}`;
   results.push(await compare(name, reads.run, syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
   reads.close();
 }
 results.push(await compare('random 4 KiB reads, QD32, C on the same ring', cReads(file.path, 'ring'), syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
+results.push(await compare('random 4 KiB reads, QD32, C, registered file+buffers', cReads(file.path, 'fixed'), syncReads(file.fd, file.blocks), 'ops/s', 'fs.readSync'));
 closeSync(file.fd);
 rmSync(file.dir, { recursive: true, force: true });
 report('@uring/ring', results);
