@@ -31,7 +31,14 @@ export interface Figure {
 export interface SuiteResult {
   mode: 'quick' | 'full';
   date: string;
-  machine: { kernel: string; node: string; cpus: number; cpu: string };
+  machine: {
+    kernel: string;
+    node: string;
+    cpus: number;
+    cpu: string;
+    /** ns per null system call (getppid from C), where a C compiler was there to measure it: every ratio against Node moves with it. */
+    syscallNs?: number;
+  };
   figures: Figure[];
   /** Packages whose benchmark failed, with the reason. */
   failures: Array<{ package: string; error: string }>;

@@ -1,4 +1,5 @@
 import type { Figure, SuiteResult } from './bench.js';
+import { describeSyscall } from './syscall-cost.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -31,7 +32,7 @@ export function renderChart(result: SuiteResult): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="20" y="28" font-size="18" font-weight="bold">uring vs Node — times faster (cost: times cheaper), log scale</text>`,
-    `<text x="20" y="50" fill="#555">Linux ${esc(result.machine.kernel)} · Node ${esc(result.machine.node)} · ${result.machine.cpus} × ${esc(result.machine.cpu)} · ${result.mode} run · ${esc(result.date.slice(0, 10))}</text>`,
+    `<text x="20" y="50" fill="#555">Linux ${esc(result.machine.kernel)} · Node ${esc(result.machine.node)} · ${result.machine.cpus} × ${esc(result.machine.cpu)}${result.machine.syscallNs === undefined ? '' : ` · syscall ${esc(describeSyscall(result.machine.syscallNs))}`} · ${result.mode} run · ${esc(result.date.slice(0, 10))}</text>`,
   ];
   for (let e = lo; e <= hi; e++) {
     const gx = x(2 ** e).toFixed(1);

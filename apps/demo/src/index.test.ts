@@ -209,6 +209,8 @@ describe('uring-demo bench', () => {
     expect(result.mode).toBe('quick');
     expect(result.failures).toEqual([]);
     expect(result.machine.node).toBe(process.version);
+    expect(result.machine.syscallNs).toBeGreaterThan(0); // this machine has cc
+    expect(r.stderr).toMatch(/a system call costs [\d.]+ (ns|µs) \(getppid\) here/);
     expect(result.figures.length).toBeGreaterThanOrEqual(3);
     for (const f of result.figures) {
       expect(f.package).toBe('@uring/streams');
@@ -218,9 +220,12 @@ describe('uring-demo bench', () => {
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect [^>]*opacity/g)).toHaveLength(result.figures.length);
-    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('| @uring/streams | copy: pipeline(read, write)');
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toContain('| @uring/streams | copy: pipeline(read, write)');
+    expect(md).toMatch(/, a system call [\d.]+ (ns|µs) \(getppid\)\n/);
+    expect(svg).toContain('syscall ');
     expect(r.stderr).toContain('[1/1] @uring/streams done in');
     expect(r.stderr).toContain(`wrote ${join(out, 'results.json')}`);
     expect(existsSync(join(out, 'chart.png'))).toBe(r.stderr.includes('chart.png') && !r.stderr.includes('no chart.png'));
-  });
+  }, 30_000); // a real (short) benchmark run in a child process, beside the other suites in CI
 });

@@ -15,6 +15,7 @@ import { copy } from './cp.js';
 import { formatInfo, info } from './info.js';
 import { Progress, bytes } from './progress.js';
 import { serve } from './serve.js';
+import { describeSyscall, syscallCost } from './syscall-cost.js';
 
 export { info, formatInfo, type Info } from './info.js';
 export { serve, type ServeOptions, type Serving } from './serve.js';
@@ -22,6 +23,7 @@ export { copy, type CopyResult } from './cp.js';
 export { runSuite, formatTable, figuresOf, type Figure, type SuiteResult } from './bench.js';
 export { renderChart } from './chart.js';
 export { parseRange } from './range.js';
+export { describeSyscall, syscallCost } from './syscall-cost.js';
 
 const usage = `usage: uring-demo [command] [options]
 
@@ -99,7 +101,12 @@ async function benchCommand(args: string[]): Promise<number> {
   const progress = new Progress();
   const packages = only ?? PACKAGES;
   progress.line(`uring-demo bench: ${values.full ? 'full' : 'short'} run of ${packages.length} package benchmarks, @uring vs Node in the same process (each makes its data set in a temp dir)`);
-  const machine = { kernel: release(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model.trim() ?? 'unknown' };
+  const machine: SuiteResult['machine'] = { kernel: release(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model.trim() ?? 'unknown' };
+  const syscallNs = syscallCost();
+  if (syscallNs !== undefined) {
+    machine.syscallNs = syscallNs;
+    progress.line(`a system call costs ${describeSyscall(syscallNs)} here: Node pays one per operation, a ring one per batch`);
+  }
   const result = await runSuite(machine, {
     full: values.full === true,
     only,
@@ -129,7 +136,8 @@ function writeResults(result: SuiteResult, out: string): string[] {
   const files = [join(out, 'results.json'), join(out, 'results.md'), join(out, 'chart.svg')];
   writeFileSync(files[0]!, `${JSON.stringify(result, null, 2)}\n`);
   const { machine } = result;
-  writeFileSync(files[1]!, `# uring vs Node (${result.mode} run, ${result.date})\n\nLinux ${machine.kernel}, Node ${machine.node}, ${machine.cpus} × ${machine.cpu}\n\n${formatTable(result, true)}\n`);
+  const syscall = machine.syscallNs === undefined ? '' : `, a system call ${describeSyscall(machine.syscallNs)}`;
+  writeFileSync(files[1]!, `# uring vs Node (${result.mode} run, ${result.date})\n\nLinux ${machine.kernel}, Node ${machine.node}, ${machine.cpus} × ${machine.cpu}${syscall}\n\n${formatTable(result, true)}\n`);
   writeFileSync(files[2]!, renderChart(result));
   const png = join(out, 'chart.png');
   for (const [cmd, args] of [
