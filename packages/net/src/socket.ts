@@ -96,8 +96,26 @@ export class Socket extends Duplex {
 
   constructor(options: SocketOptions = {}) {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
     if (options.fd !== undefined) this.#adopt(options.fd);
   }
+
+  /**
+   * Without allowHalfOpen the peer's FIN ends our side too (Duplex does that), and a write after
+   * it fails as node:net's `writeAfterFIN` does: EPIPE, "This socket has been ended by the other
+   * party", the callback called with it and the socket destroyed — not Writable's
+   * ERR_STREAM_WRITE_AFTER_END.
+   */
+  readonly #endedByPeer = (): void => {
+    this.write = ((chunk: unknown, encoding?: BufferEncoding | ((error?: Error | null) => void), cb?: (error?: Error | null) => void): boolean => {
+      if (!this.writableEnded) return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, cb);
+      if (typeof encoding === 'function') cb = encoding;
+      const error = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+      if (typeof cb === 'function') process.nextTick(cb, error);
+      this.destroy(error);
+      return false;
+    }) as typeof this.write;
+  };
 
   /** Takes a connected descriptor: reads can start. */
   #adopt(fd: number): void {
@@ -364,7 +382,11 @@ export class Socket extends Duplex {
       const closed = fd === -1 ? Promise.resolve(0) : ops.close(fd);
       this.#fd = -1;
       callback(error);
-      closed.finally(() => this.emit('close', this.#hadError)).catch(() => undefined);
+      // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
+      // close callback: the error goes out in a nextTick queued by callback(), and the close may
+      // complete within this very microtask drain (the loop reaps inline completions) — code
+      // that awaits 'error', then 'close', must still see both.
+      closed.finally(() => setImmediate(() => this.emit('close', this.#hadError))).catch(() => undefined);
     };
     if (this.#inflight === 0) finish();
     else this.#idle = finish;
