@@ -2,7 +2,8 @@
 // @uring/fs benchmarks (`pnpm bench`), each interleaved with node:fs/promises in the same process,
 // and Node with UV_USE_IO_URING=1 (libuv's own io_uring, opt-in since the CVE-2024-22017 fix) as a
 // third column, measured in a child process because libuv reads the variable once at start-up.
-// Flags: --json, --quick.
+// writeFile is also measured against a C program doing the same work synchronously
+// (bench/writefiles.c), the scale for its target. Flags: --json, --quick.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import uring from '@uring/fs';
-import { argv, compare, fmt, log, median, quick, randomOffsets, report, reps, timedAsync } from '../../../scripts/bench-harness.mjs';
+import { argv, cProgram, compare, fmt, log, median, quick, randomOffsets, report, reps, seconds, timedAsync } from '../../../scripts/bench-harness.mjs';
 
 /** In the child: measure only Node's side of each case and print the medians as JSON. */
 const baselineOnly = argv.has('--baseline-only');
@@ -100,6 +101,13 @@ if (baselineOnly) {
 log(`@uring/fs benchmarks — Node ${process.version}, ${reps} interleaved reps, medians, ${count} files\n`);
 const results = [];
 for (const c of cases) results.push(await compare(c.name, c.ours, c.theirs, c.unit, 'fs.promises'));
+// The same writeFile work from C, one file at a time (bench/writefiles.c): what the kernel's
+// create/truncate/write costs here without JavaScript — the scale for the writeFile target.
+const writefiles = cProgram(fileURLToPath(new URL('./writefiles.c', import.meta.url)));
+const cWrites = () => Number(spawnSync(writefiles, [outDir, String(seconds), String(count)], { encoding: 'utf8' }).stdout);
+results.push(
+  await compare('writeFile, 4 KiB files, 64 in flight, vs C', () => timedAsync(() => uring.writeFile(join(outDir, `u${w++ % count}`), small), 64), cWrites, 'files/s', 'C, synchronous open/write/close'),
+);
 await Promise.all(openHandles.map((h) => h.close()));
 fs.rmSync(dir, { recursive: true, force: true });
 
@@ -112,6 +120,7 @@ if (child.status === 0) {
   const uv = JSON.parse(child.stdout.trim().split('\n').at(-1));
   log('\nNode with UV_USE_IO_URING=1 (separate process, not interleaved):');
   for (const r of results) {
+    if (uv[r.name] === undefined) continue; // the C baseline row
     r.uvIoUring = uv[r.name];
     r.ratioVsUvIoUring = r.ours / r.uvIoUring;
     log(`${r.name.padEnd(44)} ${fmt(r.uvIoUring).padStart(12)} ${r.unit}   @uring/fs ratio ${r.ratioVsUvIoUring.toFixed(2)}`);
