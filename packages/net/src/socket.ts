@@ -302,8 +302,14 @@ export class Socket extends Duplex {
               receive.cancel();
             }
           } else if (res === 0 && !this.destroyed) {
-            this.push(null);
-            this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+            // EOF from setImmediate, as from a libuv callback of its own: the loop settles a batch
+            // of CQEs at once, and what earlier ones set off through promises (our shutdown's
+            // callback, which emits 'finish') must run first, as it does in node:net.
+            setImmediate(() => {
+              if (this.destroyed || this.readableEnded) return;
+              this.push(null);
+              this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+            });
           }
         },
       },
