@@ -139,12 +139,6 @@ const DEFAULT_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG;
  * handlers must not keep the thread in one callback for ever.
  */
 const REAP_ROUNDS = 16;
-/**
- * How many times the submitting microtask may reap completions the kernel posted inline, between
- * two eventfd wake-ups: each such reap saves the wake-up's epoll_wait and eventfd read, and the
- * bound keeps a stream of inline completions from holding the thread in microtasks.
- */
-const INLINE_REAPS = 4;
 const TAG_LINK_TIMEOUT = 1;
 const TAG_CANCEL = 2;
 
@@ -330,8 +324,6 @@ export class Loop {
   #refs = 0;
   #flushQueued = false;
   #reapQueued = false;
-  /** Reaps done right after a submit since the eventfd last woke the loop (bounded by INLINE_REAPS). */
-  #inlineReaps = 0;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #poisoned: Error | undefined;
   #closed: Promise<void> | undefined;
@@ -384,10 +376,7 @@ export class Loop {
     try {
       efd = eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
       this.ring.registerEventfd(efd);
-      this.#poller = new EventfdPoller(efd, () => {
-        this.#inlineReaps = 0;
-        this.#reap();
-      }).start().unref();
+      this.#poller = new EventfdPoller(efd, () => this.#reap()).start().unref();
     } catch (error) {
       // EMFILE and the like: give back what was made, and say why as Node would.
       if (efd >= 0) closeFd(efd);
@@ -650,20 +639,9 @@ export class Loop {
     queueMicrotask(this.#flushTask);
   }
 
-  /**
-   * The microtask that submits what this tick queued. Operations the kernel completes inline (a
-   * page-cached read, a NOP) already have their CQEs when io_uring_enter returns: those are reaped
-   * at once instead of after the eventfd's wake-up (an epoll_wait and an eventfd read later) — at
-   * most INLINE_REAPS times between two wake-ups, so that the event loop still turns.
-   */
   readonly #flushTask = (): void => {
     this.#flushQueued = false;
     this.#flush();
-    if (this.#inlineReaps < INLINE_REAPS && !this.ring.closed && this.ring.cqReady() > 0) {
-      this.#inlineReaps++;
-      this.metrics.inlineReaps++;
-      this.#reap();
-    }
   };
 
   /** One io_uring_enter for everything queued; checks the identity guard first. */

@@ -14,8 +14,6 @@ export class Metrics {
   internalCqes = 0;
   /** Multishot operations re-armed after the kernel ended them. */
   rearms = 0;
-  /** Reaps made right after a submit, for completions the kernel posted inline (no eventfd wake-up). */
-  inlineReaps = 0;
   /** Submissions retried after EBUSY/EAGAIN. */
   busyRetries = 0;
   /** The most operations in flight at once. */
@@ -36,7 +34,7 @@ export class Metrics {
   }
 
   toJSON() {
-    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight } = this;
-    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight };
+    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, busyRetries, maxInFlight } = this;
+    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, busyRetries, maxInFlight };
   }
 }
