@@ -389,9 +389,8 @@ export class Socket extends Duplex {
       this.#fd = -1;
       callback(error);
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
-      // close callback: the error goes out in a nextTick queued by callback(), and the close may
-      // complete within this very microtask drain (the loop reaps inline completions) — code
-      // that awaits 'error', then 'close', must still see both.
+      // close callback: the error goes out in a nextTick queued by callback(), and code that
+      // awaits 'error', then 'close', must still see both whenever the close's CQE is reaped.
       closed.finally(() => setImmediate(() => this.emit('close', this.#hadError))).catch(() => undefined);
     };
     if (this.#inflight === 0) finish();
