@@ -25,6 +25,20 @@ const [major, minor] = release().split('.').map(Number) as [number, number];
 const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
 const kernelAtLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
 
+/** A multishot IORING_OP_TIMEOUT (6.4) of `ms`, firing `count` times per arm (0: until cancelled). */
+function multishotTimer(loop: Loop, ms: number, count: number, options: { onCqe: (res: number) => void; rearm?: (res: number) => boolean }) {
+  const ts = timespec(ms);
+  return loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), count, TimeoutFlag.MULTISHOT), { syscall: 'timeout', keep: ts, ...options });
+}
+
+/** Keeps the thread busy for `ms` once the current reap is over (in a microtask after it), then cancels `handle`. */
+function busyThenCancel(handle: { cancel(): void }, ms: number): void {
+  queueMicrotask(() => {
+    for (const end = performance.now() + ms; performance.now() < end; );
+    handle.cancel();
+  });
+}
+
 describe('Loop on a DEFER_TASKRUN ring', () => {
   const flags = SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN;
   const skip = unavailable({ flags });
@@ -250,9 +264,11 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await tick();
       expect(loop.metrics.backlog).toBe(1);
       controller.abort();
+      // The queued one is released at once; the read not before its cancel has been submitted and
+      // has completed (reaped inline or on the eventfd's wake-up — after this synchronous check).
+      expect(released).toEqual(['nop', 'queued']);
       await expect(read).rejects.toMatchObject({ code: 'ABORT_ERR' });
       await expect(queued).rejects.toMatchObject({ code: 'ABORT_ERR' });
-      expect(released).toEqual(['nop', 'queued']);
       await until(() => released.includes('read'));
       expect(loop.metrics.inFlight).toBe(0);
 
@@ -391,11 +407,8 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
 
     it.skipIf(!hasMultishotTimeout)(titled('re-arms a multishot the kernel ended', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
       const loop = make();
-      const ts = timespec(2);
       let fired = 0;
-      const handle = loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), 2, TimeoutFlag.MULTISHOT), {
-        syscall: 'timeout',
-        keep: ts,
+      const handle = multishotTimer(loop, 2, 2, {
         onCqe: (res) => {
           expect(res).toBe(-Errno.ETIME);
           if (++fired === 7) handle.cancel();
@@ -408,13 +421,30 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it.skipIf(!hasMultishotTimeout)(titled('ends a cancelled multishot without an error when the kernel ends it the normal way first', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+      // A timer that fires twice: the thread is kept busy past the second (last) firing, then the
+      // operation is cancelled — its final CQE (-ETIME, which `rearm` takes for a normal end)
+      // comes before the cancel lands, and must not reject `done`.
+      const loop = make();
+      let fired = 0;
+      const handle = multishotTimer(loop, 1, 2, {
+        rearm: (res) => res === -Errno.ETIME,
+        onCqe: () => {
+          if (++fired === 1) busyThenCancel(handle, 5);
+        },
+      });
+      await expect(handle.done).resolves.toBeUndefined();
+      expect(fired).toBe(2);
+      expect(loop.metrics.rearms).toBe(0);
+      await loop.close();
+    });
+
     it.skipIf(!hasMultishotTimeout)(titled('yields to the event loop while completions keep coming faster than they are handled', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
       // A 1 ms multishot timer whose handler takes 2 ms: there is always more to reap. The loop must
       // still let the event loop turn (and the microtask that submits the cancel run). Batches
       // grow while the handler lags (each copy takes what came during the last), so what is
       // checked is the turns, not the CQEs between them.
       const loop = make();
-      const ts = timespec(1);
       let fired = 0;
       let turnsWhileSlow = 0;
       let turning = true;
@@ -423,9 +453,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
         if (turning) setImmediate(turn);
       };
       setImmediate(turn);
-      const handle = loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), 0, TimeoutFlag.MULTISHOT), {
-        syscall: 'timeout',
-        keep: ts,
+      const handle = multishotTimer(loop, 1, 0, {
         onCqe: () => {
           if (++fired <= 100) for (const end = performance.now() + 2; performance.now() < end; );
           if (fired === 120) handle.cancel();
@@ -436,6 +464,26 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       expect(fired).toBeGreaterThanOrEqual(120);
       // Without the bound all 100 slow completions ran in one callback (or it never ended).
       expect(turnsWhileSlow, `event-loop turns during the first 100 completions`).toBeGreaterThanOrEqual(3);
+      await loop.close();
+    });
+
+    it.skipIf(!hasMultishotTimeout)(titled('cancels a multishot timeout again when the cancel lands between a firing and its re-arm', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+      // A fired timer is off the kernel's timeout list until its task work re-arms it; a cancel
+      // submitted meanwhile fails with -ENOENT, and the timer would fire for ever. On a
+      // DEFER_TASKRUN ring that task work waits for GETEVENTS, so this is certain: keep the thread
+      // busy past a firing (after the reap, which runs the task work), then cancel. Elsewhere the
+      // interrupt's return runs the task work at once, and the first cancel lands.
+      const loop = make();
+      let fired = 0;
+      const handle = multishotTimer(loop, 1, 0, {
+        onCqe: () => {
+          if (++fired === 1) busyThenCancel(handle, 3);
+        },
+      });
+      const ended = await Promise.race([handle.done.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false))]);
+      expect(ended, 'the timer stopped after the cancel').toBe(true);
+      expect(fired, 'CQEs before the timer stopped').toBeLessThan(50);
+      expect(loop.metrics.inFlight).toBe(0);
       await loop.close();
     });
 

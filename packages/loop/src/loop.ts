@@ -127,6 +127,8 @@ const enum Flag {
   /** Cancelled by the loop (close, cancel()): -ECANCELED is expected, not a timeout. */
   Cancelling = 16,
   Done = 32,
+  /** An ASYNC_CANCEL for it is in flight (its CQE clears this). */
+  CancelSent = 64,
 }
 
 /** The setup flags a loop gets unless told otherwise (see LoopOptions.flags). */
@@ -139,8 +141,22 @@ const DEFAULT_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.TASKRUN_FLAG;
  * handlers must not keep the thread in one callback for ever.
  */
 const REAP_ROUNDS = 16;
+/**
+ * How many times the submitting microtask may reap completions the kernel posted inline (during
+ * its io_uring_enter) between two eventfd wake-ups. Each saves a wake-up — an epoll_wait, an
+ * eventfd read and a callback — for work that is already done; the bound makes a chain of
+ * operations that complete inline (a socket written as fast as it drains, page-cached reads)
+ * go back to the event loop every so often instead of running on in microtasks.
+ */
+const INLINE_REAPS = 16;
+/**
+ * The low half of the loop's own user_data (high half 0): a tag in bits 0–1, and for a cancel of
+ * one operation its slot above them — so the cancel's CQE finds the operation it was meant for.
+ */
 const TAG_LINK_TIMEOUT = 1;
 const TAG_CANCEL = 2;
+const TAG_CANCEL_ALL = 3;
+const TAG_BITS = 2;
 
 /**
  * A file registered with the loop's ring (a direct descriptor, IOSQE_FIXED_FILE): operations on
@@ -324,6 +340,8 @@ export class Loop {
   #refs = 0;
   #flushQueued = false;
   #reapQueued = false;
+  /** Inline reaps left until the eventfd next wakes the loop (see INLINE_REAPS). */
+  #inlineReaps = INLINE_REAPS;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #poisoned: Error | undefined;
   #closed: Promise<void> | undefined;
@@ -376,7 +394,12 @@ export class Loop {
     try {
       efd = eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
       this.ring.registerEventfd(efd);
-      this.#poller = new EventfdPoller(efd, () => this.#reap()).start().unref();
+      this.#poller = new EventfdPoller(efd, () => {
+        this.#inlineReaps = INLINE_REAPS;
+        this.#reap();
+      })
+        .start()
+        .unref();
     } catch (error) {
       // EMFILE and the like: give back what was made, and say why as Node would.
       if (efd >= 0) closeFd(efd);
@@ -639,40 +662,52 @@ export class Loop {
     queueMicrotask(this.#flushTask);
   }
 
+  /**
+   * The microtask that submits what this tick queued. What the kernel completed inline (a send
+   * to a socket with room, a page-cached read, a NOP) has its CQE by the time io_uring_enter
+   * returns: one batch of those is reaped at once rather than after the eventfd's wake-up — at
+   * most INLINE_REAPS times between two wake-ups. The eventfd is signalled all the same, so what
+   * is left (a full batch, completions held back in the kernel) is reaped on the wake-up.
+   */
   readonly #flushTask = (): void => {
     this.#flushQueued = false;
-    this.#flush();
+    if (!this.#flush() || this.#inlineReaps === 0 || this.ring.closed || this.ring.cqReady() === 0) return;
+    this.#inlineReaps--;
+    this.metrics.inlineReaps++;
+    this.#reapBatch();
+    this.#pump();
+    if (this.#state === 'closing') this.#maybeFinishClose();
   };
 
-  /** One io_uring_enter for everything queued; checks the identity guard first. */
-  #flush(): void {
-    if (this.ring.closed || this.ring.sqReady() === 0) return;
+  /** One io_uring_enter for everything queued; checks the identity guard first. Returns whether it entered the kernel. */
+  #flush(): boolean {
+    if (this.ring.closed || this.ring.sqReady() === 0) return false;
     if (this.#poisoned) {
       this.#withdrawUnflushed(this.#poisoned);
-      return;
+      return false;
     }
     const changed = this.#credentials.changed();
     if (changed !== undefined) {
       this.#poison(new CredentialsChangedError(changed));
-      return;
+      return false;
     }
     for (let tries = 0; ; tries++) {
       try {
         this.ring.submit();
         this.metrics.enters++;
-        return;
+        return true;
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== 'EBUSY' && code !== 'EAGAIN') {
           this.#poison(error as Error);
-          return;
+          return false;
         }
         // The kernel is short of room for completions: reap, then try again; later if need be.
         this.metrics.busyRetries++;
         this.#reap();
         if (tries >= 3) {
           setImmediate(() => this.#flush());
-          return;
+          return false;
         }
       }
     }
@@ -693,11 +728,8 @@ export class Loop {
     if (ring.closed) return;
     if (ring.cqOverflowed()) this.metrics.cqOverflows++;
     if (this.#deferTaskrun) ring.getEvents();
-    const batch = this.#batch;
     for (let round = 1; ; round++) {
-      const n = ring.cq.copy(batch);
-      for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
-      const full = n === batch.capacity;
+      const full = this.#reapBatch();
       if (ring.closed || (!full && !ring.cqNeedsFlush())) break;
       if (round >= REAP_ROUNDS) {
         // Completions keep coming (a multishot timer, a flood of receives): let the event loop —
@@ -709,6 +741,14 @@ export class Loop {
     }
     this.#pump();
     if (this.#state === 'closing') this.#maybeFinishClose();
+  }
+
+  /** Copies one batch of CQEs and settles their operations; returns whether the batch was full. */
+  #reapBatch(): boolean {
+    const batch = this.#batch;
+    const n = this.ring.cq.copy(batch);
+    for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
+    return n === batch.capacity;
   }
 
   /** Reaps again in the check phase of this event-loop turn: after I/O callbacks and microtasks. */
@@ -724,6 +764,10 @@ export class Loop {
   #complete(slot: number, generation: number, res: number, flags: number): void {
     if (generation === 0) {
       this.metrics.internalCqes++;
+      if ((slot & ((1 << TAG_BITS) - 1)) === TAG_CANCEL) {
+        const op = this.#slots.records[slot >>> TAG_BITS];
+        if (op) op.flags &= ~Flag.CancelSent;
+      }
       return;
     }
     const op = this.#slots.lookup(slot, generation);
@@ -762,10 +806,17 @@ export class Loop {
     const handle = op.multishot!;
     if (flags & CqeFlag.MORE) {
       if (!(op.flags & Flag.Abandoned)) handle.deliver(res, flags);
+      // Still running after its cancel completed: the cancel missed it. A multishot timeout is
+      // off the kernel's timeout list between firing and re-arming, and ASYNC_CANCEL then fails
+      // with -ENOENT (6.4+) — so cancel again until the operation's final CQE comes.
+      if (op.flags & (Flag.Abandoned | Flag.Cancelling) && !(op.flags & Flag.CancelSent)) this.#cancelInKernel(op);
       return;
     }
     const stopping = (op.flags & (Flag.Abandoned | Flag.Cancelling)) !== 0 || this.#state !== 'open';
-    if (!stopping && op.rearm!(res, flags)) {
+    // An end that `rearm` takes for a normal one (a counted timeout's last firing, a drained
+    // buffer ring): armed again, or — cancelled meanwhile — the operation ends without an error.
+    const normalEnd = op.rearm!(res, flags);
+    if (!stopping && normalEnd) {
       handle.deliver(res, flags);
       this.metrics.rearms++;
       this.#issue(op); // same slot and generation: the same operation, armed again
@@ -773,7 +824,7 @@ export class Loop {
     }
     this.#finish(op);
     if (op.flags & Flag.Abandoned) return;
-    if (res >= 0) {
+    if (res >= 0 || normalEnd) {
       handle.deliver(res, flags);
       handle.end();
     } else if (res === -Errno.ECANCELED && op.flags & Flag.Cancelling) handle.end();
@@ -845,10 +896,11 @@ export class Loop {
 
   #cancelInKernel(op: Op): void {
     if (this.ring.closed) return;
+    op.flags |= Flag.CancelSent;
     this.#reserve(1);
     const i = this.ring.getSqe();
     this.ring.sqes.prepCancel(i, op.slot, op.generation);
-    this.ring.sqes.setUserData(i, TAG_CANCEL, 0);
+    this.ring.sqes.setUserData(i, TAG_CANCEL | (op.slot << TAG_BITS), 0);
     this.#scheduleFlush();
   }
 
@@ -896,7 +948,7 @@ export class Loop {
       this.#reserve(1);
       const i = this.ring.getSqe();
       this.ring.sqes.prepCancelAny(i, CancelFlag.ALL);
-      this.ring.sqes.setUserData(i, TAG_CANCEL, 0);
+      this.ring.sqes.setUserData(i, TAG_CANCEL_ALL, 0);
       this.#flush();
     }
     this.#maybeFinishClose();

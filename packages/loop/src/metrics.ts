@@ -14,6 +14,8 @@ export class Metrics {
   internalCqes = 0;
   /** Multishot operations re-armed after the kernel ended them. */
   rearms = 0;
+  /** Batches of CQEs reaped right after the io_uring_enter that completed them inline, without waiting for the eventfd. */
+  inlineReaps = 0;
   /** Submissions retried after EBUSY/EAGAIN. */
   busyRetries = 0;
   /** The most operations in flight at once. */
@@ -34,7 +36,7 @@ export class Metrics {
   }
 
   toJSON() {
-    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, busyRetries, maxInFlight } = this;
-    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, busyRetries, maxInFlight };
+    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight } = this;
+    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight };
   }
 }

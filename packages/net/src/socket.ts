@@ -318,12 +318,12 @@ export class Socket extends Duplex {
     const over = () => {
       this.#receiving = false;
       this.#receive = undefined;
-      // Cancelled because the stream was full, or out of pool buffers while being cancelled: arm
-      // again if the stream has asked for more meanwhile (its _read call found us still armed).
+      // Cancelled because the stream was full, or out of pool buffers while being cancelled (the
+      // loop ends such a receive without an error): arm again if the stream has asked for more
+      // meanwhile (its _read call found us still armed).
       if (this.#stopping && this.#requested && !this.destroyed && !this.readableEnded) this.#startRead();
     };
     const ended = receive.done.then(over, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOBUFS') return over(); // the pool ran dry as the cancel landed: not an error
       this.#receiving = false;
       this.#receive = undefined;
       if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
