@@ -467,6 +467,26 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('reaps inline completions at once, but lets the event loop turn during a chain of them', async () => {
+      // Each awaited NOP completes during its own io_uring_enter; the submitting microtask reaps it
+      // at once, at most 16 times between two eventfd wake-ups — then one waits for the wake-up,
+      // and setImmediate callbacks (and timers, and sockets) get their turn.
+      const loop = make();
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      let chained = 0;
+      while (!turned && chained < 100_000) {
+        await loop.nop();
+        chained++;
+      }
+      expect(turned).toBe(true);
+      expect(chained).toBeLessThanOrEqual(100);
+      expect(loop.metrics.inlineReaps).toBeGreaterThan(0);
+      await loop.close();
+    });
+
     it.skipIf(!hasMultishotTimeout)(titled('cancels a multishot timeout again when the cancel lands between a firing and its re-arm', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
       // A fired timer is off the kernel's timeout list until its task work re-arms it; a cancel
       // submitted meanwhile fails with -ENOENT, and the timer would fire for ever. On a

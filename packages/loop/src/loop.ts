@@ -315,8 +315,10 @@ function isView(value: unknown): value is ArrayBufferView {
  *
  * - Operations started in one tick are written as SQEs at once and submitted together by one
  *   io_uring_enter in a microtask; a full SQ is flushed early; EBUSY/EAGAIN reap first and retry.
- * - Completions wake the loop through an eventfd registered with the ring and polled by libuv,
- *   so an awaited operation always resumes in a later event-loop turn, as with node:fs.
+ * - Completions wake the loop through an eventfd registered with the ring and polled by libuv;
+ *   what the kernel completes inline, during the submitting io_uring_enter, is reaped by the
+ *   submitting microtask at once — at most INLINE_REAPS times between two wake-ups, so a chain
+ *   of awaited operations still lets the event loop turn.
  * - Each operation holds a slot until its final CQE, and the slot holds everything the kernel may
  *   touch (buffers, paths, iovecs, timespecs) — also after a timeout, an abort or close().
  * - At most `maxInFlight` operations are in the kernel; the rest wait in a FIFO backlog.
