@@ -342,26 +342,35 @@ export class Socket extends Duplex {
       return;
     }
     const buffers = chunks.map((c) => (Buffer.isBuffer(c.chunk) ? c.chunk : Buffer.from(c.chunk as unknown as string)));
-    this.#track(this.#sendAll(buffers).then(() => callback(), callback));
+    this.#inflight++;
+    this.#sendFrom(buffers.filter((b) => b.length > 0), callback);
   }
 
-  async #sendAll(buffers: Buffer[]): Promise<void> {
-    let rest = buffers.filter((b) => b.length > 0);
-    while (rest.length > 0) {
-      const n = await ops.send(this.#fd, rest, this.#sendTimeout);
-      this.#bytesWritten += n;
-      this.#touch();
-      let skip = n;
-      const next: Buffer[] = [];
-      for (const b of rest) {
-        if (skip >= b.length) skip -= b.length;
-        else {
-          next.push(skip > 0 ? b.subarray(skip) : b);
-          skip = 0;
-        }
-      }
-      rest = next;
+  /**
+   * Sends `rest` in full — again from where a short send stopped — then calls back and counts the
+   * write out of flight (_destroy closes the descriptor only after the last one). Reactions on
+   * the send's own promise, not an async function: a write allocates no promise of its own.
+   */
+  #sendFrom(rest: Buffer[], callback: (error?: Error | null) => void): void {
+    if (rest.length === 0) {
+      queueMicrotask(() => this.#wrote(callback));
+      return;
     }
+    ops.send(this.#fd, rest, this.#sendTimeout).then(
+      (n) => {
+        this.#bytesWritten += n;
+        this.#touch();
+        const next = unsent(rest, n);
+        if (next.length > 0) this.#sendFrom(next, callback);
+        else this.#wrote(callback);
+      },
+      (error: Error) => this.#wrote(callback, error),
+    );
+  }
+
+  #wrote(callback: (error?: Error | null) => void, error?: Error): void {
+    callback(error);
+    if (--this.#inflight === 0) this.#idle?.();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -539,6 +548,19 @@ export class Socket extends Duplex {
     this.#receive?.unref();
     return this;
   }
+}
+
+/** What is left of `buffers` once their first `n` bytes were sent. */
+function unsent(buffers: Buffer[], n: number): Buffer[] {
+  const next: Buffer[] = [];
+  for (const b of buffers) {
+    if (n >= b.length) n -= b.length;
+    else {
+      next.push(n > 0 ? b.subarray(n) : b);
+      n = 0;
+    }
+  }
+  return next;
 }
 
 /** sendFile's arguments, checked the same way on both backends; a closed socket is ERR_SOCKET_CLOSED. */
