@@ -421,6 +421,22 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it.skipIf(!hasMultishotTimeout)(titled('ends a multishot whose rearm throws with that error, and settles the other completions', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+      const loop = make();
+      const oops = new Error('rearm failed');
+      const handle = multishotTimer(loop, 1, 1, {
+        onCqe: () => {},
+        rearm: () => {
+          throw oops;
+        },
+      });
+      const nops = Array.from({ length: 8 }, () => loop.sleep(1));
+      await expect(handle.done).rejects.toBe(oops);
+      await expect(Promise.all(nops)).resolves.toHaveLength(8);
+      expect(loop.metrics.inFlight).toBe(0);
+      await loop.close();
+    });
+
     it.skipIf(!hasMultishotTimeout)(titled('ends a cancelled multishot without an error when the kernel ends it the normal way first', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
       // A timer that fires twice: the thread is kept busy past the second (last) firing, then the
       // operation is cancelled — its final CQE (-ETIME, which `rearm` takes for a normal end)

@@ -817,7 +817,15 @@ export class Loop {
     const stopping = (op.flags & (Flag.Abandoned | Flag.Cancelling)) !== 0 || this.#state !== 'open';
     // An end that `rearm` takes for a normal one (a counted timeout's last firing, a drained
     // buffer ring): armed again, or — cancelled meanwhile — the operation ends without an error.
-    const normalEnd = op.rearm!(res, flags);
+    let normalEnd: boolean;
+    try {
+      normalEnd = op.rearm!(res, flags);
+    } catch (error) {
+      // The caller's rearm threw: the operation ends with that error, the rest of the batch is settled.
+      this.#finish(op);
+      if (!(op.flags & Flag.Abandoned)) handle.end(error);
+      return;
+    }
     if (!stopping && normalEnd) {
       handle.deliver(res, flags);
       this.metrics.rearms++;
