@@ -342,6 +342,8 @@ export class Loop {
   #refs = 0;
   #flushQueued = false;
   #reapQueued = false;
+  /** A batch is being settled (see #reapBatch). */
+  #reaping = false;
   /** Inline reaps left until the eventfd next wakes the loop (see INLINE_REAPS). */
   #inlineReaps = INLINE_REAPS;
   #state: 'open' | 'closing' | 'closed' = 'open';
@@ -727,7 +729,7 @@ export class Loop {
    */
   #reap(): void {
     const ring = this.ring;
-    if (ring.closed) return;
+    if (ring.closed || this.#reaping) return; // (see #reapBatch)
     if (ring.cqOverflowed()) this.metrics.cqOverflows++;
     if (this.#deferTaskrun) ring.getEvents();
     for (let round = 1; ; round++) {
@@ -745,12 +747,23 @@ export class Loop {
     if (this.#state === 'closing') this.#maybeFinishClose();
   }
 
-  /** Copies one batch of CQEs and settles their operations; returns whether the batch was full. */
+  /**
+   * Copies one batch of CQEs and settles their operations; returns whether the batch was full.
+   * Not re-entered: a multishot handler of this batch that starts an operation can get to a
+   * flush that finds the kernel busy and reaps — into the batch being read. That inner reap is
+   * skipped (the flush retries later); the outer one goes on.
+   */
   #reapBatch(): boolean {
-    const batch = this.#batch;
-    const n = this.ring.cq.copy(batch);
-    for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
-    return n === batch.capacity;
+    if (this.#reaping) return false;
+    this.#reaping = true;
+    try {
+      const batch = this.#batch;
+      const n = this.ring.cq.copy(batch);
+      for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
+      return n === batch.capacity;
+    } finally {
+      this.#reaping = false;
+    }
   }
 
   /** Reaps again in the check phase of this event-loop turn: after I/O callbacks and microtasks. */
