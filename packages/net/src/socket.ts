@@ -368,9 +368,13 @@ export class Socket extends Duplex {
     );
   }
 
+  /** The write is over: its callback, then the count _destroy waits on (also if the callback throws). */
   #wrote(callback: (error?: Error | null) => void, error?: Error): void {
-    callback(error);
-    if (--this.#inflight === 0) this.#idle?.();
+    try {
+      callback(error);
+    } finally {
+      if (--this.#inflight === 0) this.#idle?.();
+    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
