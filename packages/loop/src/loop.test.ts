@@ -430,9 +430,9 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
           throw oops;
         },
       });
-      const nops = Array.from({ length: 8 }, () => loop.sleep(1));
+      const sleeps = Array.from({ length: 8 }, () => loop.sleep(1));
       await expect(handle.done).rejects.toBe(oops);
-      await expect(Promise.all(nops)).resolves.toHaveLength(8);
+      await expect(Promise.all(sleeps)).resolves.toHaveLength(8);
       expect(loop.metrics.inFlight).toBe(0);
       await loop.close();
     });
