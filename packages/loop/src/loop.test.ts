@@ -25,6 +25,11 @@ const [major, minor] = release().split('.').map(Number) as [number, number];
 const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
 const kernelAtLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
 
+/** A test that needs multishot timeouts (6.4), skipped with that reason on older kernels. */
+function itWithMultishotTimeout(title: string, fn: () => Promise<void>): void {
+  it.skipIf(!hasMultishotTimeout)(titled(title, hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), fn);
+}
+
 /** A multishot IORING_OP_TIMEOUT (6.4) of `ms`, firing `count` times per arm (0: until cancelled). */
 function multishotTimer(loop: Loop, ms: number, count: number, options: { onCqe: (res: number) => void; rearm?: (res: number) => boolean }) {
   const ts = timespec(ms);
@@ -405,7 +410,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
-    it.skipIf(!hasMultishotTimeout)(titled('re-arms a multishot the kernel ended', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+    itWithMultishotTimeout('re-arms a multishot the kernel ended', async () => {
       const loop = make();
       let fired = 0;
       const handle = multishotTimer(loop, 2, 2, {
@@ -421,7 +426,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
-    it.skipIf(!hasMultishotTimeout)(titled('ends a multishot whose rearm throws with that error, and settles the other completions', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+    itWithMultishotTimeout('ends a multishot whose rearm throws with that error, and settles the other completions', async () => {
       const loop = make();
       const oops = new Error('rearm failed');
       const handle = multishotTimer(loop, 1, 1, {
@@ -437,7 +442,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
-    it.skipIf(!hasMultishotTimeout)(titled('ends a cancelled multishot without an error when the kernel ends it the normal way first', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+    itWithMultishotTimeout('ends a cancelled multishot without an error when the kernel ends it the normal way first', async () => {
       // A timer that fires twice: the thread is kept busy past the second (last) firing, then the
       // operation is cancelled — its final CQE (-ETIME, which `rearm` takes for a normal end)
       // comes before the cancel lands, and must not reject `done`.
@@ -455,7 +460,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
-    it.skipIf(!hasMultishotTimeout)(titled('yields to the event loop while completions keep coming faster than they are handled', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+    itWithMultishotTimeout('yields to the event loop while completions keep coming faster than they are handled', async () => {
       // A 1 ms multishot timer whose handler takes 2 ms: there is always more to reap. The loop must
       // still let the event loop turn (and the microtask that submits the cancel run). Batches
       // grow while the handler lags (each copy takes what came during the last), so what is
@@ -503,7 +508,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
-    it.skipIf(!hasMultishotTimeout)(titled('cancels a multishot timeout again when the cancel lands between a firing and its re-arm', hasMultishotTimeout ? undefined : 'multishot timeouts need Linux 6.4'), async () => {
+    itWithMultishotTimeout('cancels a multishot timeout again when the cancel lands between a firing and its re-arm', async () => {
       // A fired timer is off the kernel's timeout list until its task work re-arms it; a cancel
       // submitted meanwhile fails with -ENOENT, and the timer would fire for ever. On a
       // DEFER_TASKRUN ring that task work waits for GETEVENTS, so this is certain: keep the thread

@@ -679,8 +679,7 @@ export class Loop {
     this.#inlineReaps--;
     this.metrics.inlineReaps++;
     this.#reapBatch();
-    this.#pump();
-    if (this.#state === 'closing') this.#maybeFinishClose();
+    this.#afterReap();
   };
 
   /** One io_uring_enter for everything queued; checks the identity guard first. Returns whether it entered the kernel. */
@@ -743,6 +742,11 @@ export class Loop {
       }
       if (!full) ring.getEvents();
     }
+    this.#afterReap();
+  }
+
+  /** What settled operations free up: backlogged operations get their slots; a closing loop may be done. */
+  #afterReap(): void {
     this.#pump();
     if (this.#state === 'closing') this.#maybeFinishClose();
   }

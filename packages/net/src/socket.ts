@@ -341,9 +341,12 @@ export class Socket extends Duplex {
       this.once('connect', () => this._writev(chunks, callback));
       return;
     }
-    const buffers = chunks.map((c) => (Buffer.isBuffer(c.chunk) ? c.chunk : Buffer.from(c.chunk as unknown as string)));
+    const buffers: Buffer[] = [];
+    for (const { chunk } of chunks) {
+      if (chunk.length > 0) buffers.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as unknown as string));
+    }
     this.#inflight++;
-    this.#sendFrom(buffers.filter((b) => b.length > 0), callback);
+    this.#sendFrom(buffers, callback);
   }
 
   /**
