@@ -24,12 +24,22 @@ const text = 'héllo wörld ✓ '.repeat(20000); // multi-byte characters across
 const textPath = file('text', text);
 const emptyPath = file('empty', '');
 
-/** Runs the same stream scenario on node:fs and on ours and compares everything observable. */
-async function same(path: fs.PathLike | null, options?: object | string) {
+/**
+ * Runs the same stream scenario on node:fs and on ours and compares everything observable. With
+ * `exactChunks` false, chunk boundaries may differ (not the bytes): a device read through the ring
+ * can come back short — /dev/zero stops between pages when the thread has task work pending, which
+ * a read in libuv's thread pool never has — and a short read is a chunk of its own, as in Node.
+ */
+async function same(path: fs.PathLike | null, options?: object | string, exactChunks = true) {
   const node = await record(fs.createReadStream(path as fs.PathLike, options as never));
   const ours = await record(createReadStream(path, options as never));
   expect(ours.events).toEqual(node.events);
-  expect(ours.chunkSizes).toEqual(node.chunkSizes);
+  if (exactChunks) expect(ours.chunkSizes).toEqual(node.chunkSizes);
+  else {
+    const sum = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
+    expect(sum(ours.chunkSizes)).toBe(sum(node.chunkSizes));
+    expect(Math.max(...ours.chunkSizes)).toBeLessThanOrEqual(Math.max(...node.chunkSizes));
+  }
   expect(ours.error).toEqual(node.error);
   expect(typeof ours.data === 'string' ? ours.data : ours.data.equals(node.data as Buffer)).toBe(typeof node.data === 'string' ? node.data : true);
   return ours;
@@ -130,7 +140,7 @@ describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createRe
   });
 
   it('reads a character device sequentially, as Node does', async () => {
-    await same('/dev/zero', { end: 200_000 });
+    await same('/dev/zero', { end: 200_000 }, false);
   });
 
   it('destroyed mid-flight: stops, closes its fd, and never pushes again', async () => {
