@@ -18,6 +18,13 @@ function node(script: string, args: string[] = []) {
 
 const root = process.getuid?.() === 0;
 
+/** As node(), under a file size limit (RLIMIT_FSIZE) of `kib` KiB, set by the shell. */
+function nodeWithFileSizeLimit(kib: number, script: string) {
+  const source = `import uring from ${JSON.stringify(fsUrl)};\nimport * as node from 'node:fs/promises';\n${script}`;
+  const shell = `ulimit -f ${kib * 2} && exec "$0" --input-type=module -e "$1"`; // sh counts 512-byte blocks
+  return spawnSync('sh', ['-c', shell, process.execPath, source], { encoding: 'utf8', timeout: 20_000, env: process.env });
+}
+
 describe(`@uring/fs in a process of its own (URING_DISABLE=${process.env.URING_DISABLE ?? ''})`, () => {
   it('a FileHandle collected while open is closed, with Node\'s warnings', () => {
     const r = node(
@@ -91,5 +98,31 @@ describe(`@uring/fs in a process of its own (URING_DISABLE=${process.env.URING_D
       expect(actual).toEqual(expected);
       expect(expected.code).toMatch(/^EACCES|EPERM$/);
     }
+  });
+
+  it('a writeFile cut short by the file size limit leaves the file as Node\'s does: the bytes written, the same error', () => {
+    // Under RLIMIT_FSIZE of 1 KiB a 5,000-byte write stops at 1,024 bytes, then fails with EFBIG
+    // (Node ignores SIGXFSZ). The old file (written here, without the limit) is longer than
+    // the limit, so it must be cut too.
+    for (const name of ['node', 'uring']) writeFileSync(join(dir, `limited-${name}`), Buffer.alloc(3000, 111));
+    const r = nodeWithFileSizeLimit(
+      1,
+      `
+      const fs = await import('node:fs');
+      const out = [];
+      for (const [name, f] of [['node', node], ['uring', uring]]) {
+        const path = ${JSON.stringify(dir)} + '/limited-' + name;
+        const before = fs.statSync(path).size;
+        const error = await f.writeFile(path, Buffer.alloc(5000, 97)).then(() => undefined, (e) => ({ message: e.message, code: e.code, errno: e.errno, syscall: e.syscall }));
+        const after = fs.readFileSync(path);
+        out.push({ before, error, size: after.length, all97: after.every((b) => b === 97) });
+      }
+      console.log(JSON.stringify(out));
+    `,
+    );
+    expect(r.stderr).toBe('');
+    const [expected, actual] = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(expected).toMatchObject({ before: 3000, error: { code: 'EFBIG', syscall: 'write' }, size: 1024, all97: true });
+    expect(actual).toEqual(expected);
   });
 });

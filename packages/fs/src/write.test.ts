@@ -82,6 +82,24 @@ describe(`write operations against node:fs/promises (backend: ${backend()})`, ()
     }
   });
 
+  it('writeFile replaces a longer file, an empty one, and writes to a device, as Node does', async () => {
+    // Replacing opens without O_TRUNC and cuts the file after the write (see write-file.ts): the
+    // file must still end exactly at the new data, and a device (where ftruncate fails with
+    // EINVAL, and O_TRUNC does nothing) must take the write as it takes Node's.
+    await same((f, base) => f.writeFile(join(base, 'big'), 'short'));
+    await same((f, base) => f.writeFile(join(base, 'big'), ''));
+    await same((f, base) => f.writeFile(join(base, 'file'), big.subarray(0, 70_000)));
+    await same((f) => f.writeFile('/dev/null', 'into the void'));
+    await same((f, base) => f.writeFile(join(base, 'file'), 'exclusive', { flag: 'wx' }));
+    const base = join(root, `sizes-${n++}`);
+    fs.mkdirSync(base);
+    const path = join(base, 'f');
+    for (const size of [10_000, 3, 4096, 0, 5000, 1]) {
+      await uring.writeFile(path, Buffer.alloc(size, size & 0xff));
+      expect(fs.readFileSync(path)).toEqual(Buffer.alloc(size, size & 0xff));
+    }
+  });
+
   it('writeFile and appendFile: errors and bad input exactly like Node', async () => {
     await same((f, base) => f.writeFile(join(base, 'missing', 'x'), 'x'));
     await same((f, base) => f.writeFile(join(base, 'dir'), 'x'));
