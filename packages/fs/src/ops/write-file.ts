@@ -62,6 +62,8 @@ function hasErrno(error: unknown, errno: number): boolean {
  * place here. ftruncate's EINVAL means the file is not a regular file (a FIFO, a device), where
  * O_TRUNC does nothing either. If the write fails or is aborted, the file is still cut to the bytes
  * written, as O_TRUNC would have left it. 'wx' creates the file, so it needs no truncation at all.
+ * Racing writeFiles of different lengths on one path were never atomic (Node's can leave one body
+ * with another's tail); here one's cut and the other's ftruncate can also leave zeros at the end.
  */
 async function writeDirect(loop: Loop, path: string | Buffer, plan: Plan, slot: number): Promise<void> {
   const c = cPath(path);
