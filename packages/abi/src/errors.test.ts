@@ -1,6 +1,6 @@
 import { openSync, renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { check, errnoName, uringError } from './errors.js';
+import { check, errnoName, hasErrno, uringError } from './errors.js';
 
 function thrown(fn: () => unknown): NodeJS.ErrnoException {
   try {
@@ -10,6 +10,15 @@ function thrown(fn: () => unknown): NodeJS.ErrnoException {
   }
   throw new Error('expected a throw');
 }
+
+describe('hasErrno', () => {
+  it('recognises a system error by its errno, from us or from node:fs, and nothing else', () => {
+    expect(hasErrno(uringError(-22, 'ftruncate'), 22)).toBe(true);
+    expect(hasErrno(thrown(() => openSync('/nonexistent/uring-x', 'r')), 2)).toBe(true);
+    expect(hasErrno(uringError(-22, 'ftruncate'), 2)).toBe(false);
+    for (const other of [new Error('x'), undefined, null, 'EINVAL', { errno: 22 }]) expect(hasErrno(other, 22)).toBe(false);
+  });
+});
 
 describe('uringError', () => {
   it('is shaped exactly like the error node:fs throws for the same errno', () => {

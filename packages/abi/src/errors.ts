@@ -65,6 +65,11 @@ export function uringError(errno: number, syscall: string, context?: ErrorContex
   return error;
 }
 
+/** Whether `error` is the system error `errno` (a positive Errno value), as uringError makes it. */
+export function hasErrno(error: unknown, errno: number): boolean {
+  return (error as { errno?: number } | null | undefined)?.errno === -errno;
+}
+
 /** Returns `result` when it is not negative, else throws `uringError(result, syscall)`. */
 export function check(result: number, syscall: string, context?: ErrorContext): number {
   if (result < 0) throw uringError(result, syscall, context);

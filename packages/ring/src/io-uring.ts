@@ -1,6 +1,7 @@
 import {
   EnterFlag,
   Errno,
+  hasErrno,
   Feature,
   RegisterOp,
   RSRC_REGISTER_SPARSE,
@@ -156,7 +157,7 @@ export class IoUring {
     try {
       return this.enter(submitted, waitNr, flags, this.#waitArg);
     } catch (error) {
-      if ((error as { errno?: number }).errno === -Errno.ETIME) return 0;
+      if (hasErrno(error, Errno.ETIME)) return 0;
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { Errno, Linux, close as closeFd, fcntl, pipe } from '@uring/abi';
+import { Errno, Linux, close as closeFd, fcntl, hasErrno, pipe } from '@uring/abi';
 import { getLoop, type Loop } from '@uring/loop';
 
 export interface SpliceOptions {
@@ -16,8 +16,6 @@ export interface SpliceOptions {
    */
   check?: () => void;
 }
-
-const isCode = (error: unknown, errno: number) => (error as { errno?: number }).errno === -errno;
 
 /**
  * Moves up to `length` bytes (Infinity: to EOF) from `inFd` at `inOffset` to `outFd` at
@@ -69,7 +67,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
           const sent = outOf!.catch((error) => {
             // Cancelled because the splice in was short, or a full non-blocking socket: what is
             // still in the pipe is sent below.
-            if (isCode(error, Errno.ECANCELED) || isCode(error, Errno.EAGAIN)) return 0;
+            if (hasErrno(error, Errno.ECANCELED) || hasErrno(error, Errno.EAGAIN)) return 0;
             throw error;
           });
           const got = await into!.catch(async (error) => {
@@ -117,7 +115,7 @@ async function drain(
       sent += n;
       onMoved(n);
     } catch (error) {
-      if (!isCode(error, Errno.EAGAIN)) throw error;
+      if (!hasErrno(error, Errno.EAGAIN)) throw error;
       await loop.poll(outFd, Linux.POLLOUT, { signal });
     }
   }

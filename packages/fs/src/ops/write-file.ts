@@ -1,5 +1,5 @@
 import * as node from 'node:fs/promises';
-import { Errno, Linux, Op, addressOf } from '@uring/abi';
+import { Errno, Linux, Op, addressOf, hasErrno } from '@uring/abi';
 import { AbortError, getLoop, type LinkStep, type Loop, type Prep } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { FileHandle, kWriteFile } from '../file-handle.js';
@@ -43,11 +43,6 @@ function plan(data: unknown, options: unknown, defaultFlag: 'w' | 'a'): Plan | u
   else if (ArrayBuffer.isView(data)) bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   else return undefined; // iterables, streams and wrong types: Node's
   return { data: bytes, flags: FLAGS[flag]!, append: (FLAGS[flag]! & Linux.O_APPEND) !== 0, mode, signal };
-}
-
-/** Whether `error` is the syscall error `code` (a negative errno, as the loop reports it). */
-function hasErrno(error: unknown, errno: number): boolean {
-  return (error as { errno?: number } | undefined)?.errno === -errno;
 }
 
 /**
