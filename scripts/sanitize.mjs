@@ -38,11 +38,15 @@ function leakBlocks(text) {
 
 let failed = false;
 const summary = [];
-/** Runs one vitest suite directly (not through pnpm, whose process-tree walk hangs under the preload). */
+/**
+ * Runs one vitest suite directly (not through pnpm, whose process-tree walk hangs under the preload).
+ * Everything runs several times slower under the sanitizers, so the default test and hook timeouts
+ * (5 s and 10 s) become 30 s; a test that sets its own keeps it.
+ */
 function vitest(cwd, extraEnv) {
   return new Promise((resolve) => {
     const bin = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-    const child = spawn(process.execPath, [bin, 'run', '--passWithNoTests'], { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+    const child = spawn(process.execPath, [bin, 'run', '--passWithNoTests', '--testTimeout=30000', '--hookTimeout=30000'], { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
     let text = '';
     child.stdout.on('data', (c) => (text += c));
     child.stderr.on('data', (c) => (text += c));

@@ -70,7 +70,7 @@ describe('uring-demo bad input', () => {
     blocker.close();
     expectOneLineError({ ...r, stdout: '' } as ReturnType<typeof run>, 1, `the port is in use (listen EADDRINUSE: address already in use 127.0.0.1:${port})`);
     expectOneLineError(run(['bench'], { URING_DISABLE: '1' }), 1, 'io_uring is unavailable here (disabled-by-env)');
-  });
+  }, 30_000); // five child processes, each loading the addon: ~0.8 s here, 3–5 s under the sanitizers
 });
 
 describe('uring-demo cp', () => {
