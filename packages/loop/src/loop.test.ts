@@ -443,15 +443,19 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
     });
 
     itWithMultishotTimeout('ends a cancelled multishot without an error when the kernel ends it the normal way first', async () => {
-      // A timer that fires twice: the thread is kept busy past the second (last) firing, then the
-      // operation is cancelled — its final CQE (-ETIME, which `rearm` takes for a normal end)
-      // comes before the cancel lands, and must not reject `done`.
+      // A timer that fires twice: the first firing's handler keeps the thread busy past the second
+      // (last) one, then cancels — its final CQE (-ETIME, which `rearm` takes for a normal end)
+      // comes before the cancel lands, and must not reject `done`. The cancel is made inside the
+      // handler: from a microtask after it, the reap could take the final CQE first (it goes on
+      // while the kernel holds completions back) and rightly re-arm.
       const loop = make();
       let fired = 0;
       const handle = multishotTimer(loop, 1, 2, {
         rearm: (res) => res === -Errno.ETIME,
         onCqe: () => {
-          if (++fired === 1) busyThenCancel(handle, 5);
+          if (++fired > 1) return;
+          for (const end = performance.now() + 5; performance.now() < end; );
+          handle.cancel();
         },
       });
       await expect(handle.done).resolves.toBeUndefined();
@@ -461,30 +465,34 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
     });
 
     itWithMultishotTimeout('yields to the event loop while completions keep coming faster than they are handled', async () => {
-      // A 1 ms multishot timer whose handler takes 2 ms: there is always more to reap. The loop must
+      // A 1 ms multishot timer whose handler takes 1.25 ms: there is always more to reap. The loop must
       // still let the event loop turn (and the microtask that submits the cancel run). Batches
       // grow while the handler lags (each copy takes what came during the last), so what is
-      // checked is the turns, not the CQEs between them.
+      // checked is the turns, not the CQEs between them: without TASKRUN_FLAG each turn's batch is
+      // 1.25x the last (a slower handler, or a stall before the first reap, leaves fewer turns);
+      // where the kernel holds completions back (COOP_TASKRUN, DEFER_TASKRUN) a turn can see two
+      // bounded reaps — the eventfd's and the deferred one — about 32 completions.
+      const slow = 200;
       const loop = make();
       let fired = 0;
       let turnsWhileSlow = 0;
       let turning = true;
       const turn = () => {
-        if (fired > 0 && fired <= 100) turnsWhileSlow++;
+        if (fired > 0 && fired <= slow) turnsWhileSlow++;
         if (turning) setImmediate(turn);
       };
       setImmediate(turn);
       const handle = multishotTimer(loop, 1, 0, {
         onCqe: () => {
-          if (++fired <= 100) for (const end = performance.now() + 2; performance.now() < end; );
-          if (fired === 120) handle.cancel();
+          if (++fired <= slow) for (const end = performance.now() + 1.25; performance.now() < end; );
+          if (fired === slow + 20) handle.cancel();
         },
       });
       await handle.done;
       turning = false;
-      expect(fired).toBeGreaterThanOrEqual(120);
-      // Without the bound all 100 slow completions ran in one callback (or it never ended).
-      expect(turnsWhileSlow, `event-loop turns during the first 100 completions`).toBeGreaterThanOrEqual(3);
+      expect(fired).toBeGreaterThanOrEqual(slow + 20);
+      // Without the bound all the slow completions ran in one callback (or it never ended).
+      expect(turnsWhileSlow, `event-loop turns during the first ${slow} completions`).toBeGreaterThanOrEqual(3);
       await loop.close();
     });
 
