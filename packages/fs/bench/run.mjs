@@ -3,7 +3,8 @@
 // and Node with UV_USE_IO_URING=1 (libuv's own io_uring, opt-in since the CVE-2024-22017 fix) as a
 // third column, measured in a child process because libuv reads the variable once at start-up.
 // writeFile is also measured against a C program making the same system calls synchronously
-// (bench/writefiles.c), the scale for its target. Flags: --json, --quick.
+// (bench/writefiles.c), the scale for its target; appends against a C program on a ring
+// (bench/appends.c), the most a ring allows here. Flags: --json, --quick.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
@@ -49,7 +50,7 @@ const randomReads = (open) => {
   };
 };
 
-// 4 KiB appends, fdatasync after every 100.
+// 4 KiB appends, fdatasync after every 100 (bench/appends.c does the same in C).
 const appends = (open, name) => async () => {
   const path = join(dir, `append-${name}-${w++}`);
   const handle = await open(path, 'a');
@@ -109,6 +110,17 @@ const cWrites = () => Number(spawnSync(writefiles, [outDir, String(seconds), Str
 results.push(
   await compare('writeFile, 4 KiB files, 64 in flight, vs C', ourWriteFiles, cWrites, 'files/s', 'C, synchronous open/write/ftruncate/close'),
 );
+// The appends on a ring from C, each write submitted and waited for in one io_uring_enter: on a
+// filesystem without NOWAIT buffered writes (ext4) every one goes through an io-wq worker, and
+// this is what that handoff allows without JavaScript or an event loop.
+const cAppendsProgram = cProgram(fileURLToPath(new URL('./appends.c', import.meta.url)));
+const cAppends = () => {
+  const path = join(dir, `append-c-${w++}`);
+  const rate = Number(spawnSync(cAppendsProgram, [path, String(seconds), 'ring'], { encoding: 'utf8' }).stdout);
+  fs.rmSync(path, { force: true });
+  return rate;
+};
+results.push(await compare('4 KiB appends, datasync every 100, vs C', appends(uring.open, 'u'), cAppends, 'writes/s', 'C on a ring, one io_uring_enter per write'));
 await Promise.all(openHandles.map((h) => h.close()));
 fs.rmSync(dir, { recursive: true, force: true });
 
