@@ -685,6 +685,44 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
   });
 });
 
+describe('Loop.read and Loop.write arguments', () => {
+  const skip = unavailable();
+  describe.skipIf(skip !== undefined)(titled('default ring', skip), () => {
+    it('rejects a range outside the buffer, a bad fd or position, with Node\'s errors and nothing submitted', async () => {
+      // The kernel writes `length` bytes at the buffer's address + offset whatever the buffer's
+      // size: unchecked, a read of 4,096 bytes into a 16-byte buffer crashed Node.
+      const loop = new Loop();
+      const path = join(dir, 'args');
+      writeFileSync(path, Buffer.alloc(8192, 3));
+      const fd = openSync(path, 'r+');
+      const small = Buffer.alloc(16);
+      const neighbour = Buffer.alloc(16, 9);
+      const submitted = loop.metrics.submitted;
+      const cases: [() => Promise<unknown>, string, string][] = [
+        [() => loop.read(fd, small, 0, 4096, 0), 'ERR_OUT_OF_RANGE', 'The value of "length" is out of range. It must be >= 0 && <= 16. Received 4096'],
+        [() => loop.read(fd, small, 8, 9, 0), 'ERR_OUT_OF_RANGE', 'The value of "length" is out of range. It must be >= 0 && <= 8. Received 9'],
+        [() => loop.read(fd, small, 20, 0, 0), 'ERR_OUT_OF_RANGE', 'The value of "offset" is out of range. It must be >= 0 && <= 16. Received 20'],
+        [() => loop.write(fd, small, -1, 4, 0), 'ERR_OUT_OF_RANGE', 'The value of "offset" is out of range. It must be >= 0 && <= 16. Received -1'],
+        [() => loop.write(fd, small, 0, 1.5, 0), 'ERR_OUT_OF_RANGE', 'The value of "length" is out of range. It must be an integer. Received 1.5'],
+        [() => loop.write(fd, small, '0' as unknown as number, 4, 0), 'ERR_INVALID_ARG_TYPE', 'The "offset" argument must be of type number. Received type string (\'0\')'],
+        [() => loop.read(fd, small, 0, 4, -2), 'ERR_OUT_OF_RANGE', 'The value of "position" is out of range. It must be >= -1 && <= 9007199254740991. Received -2'],
+        [() => loop.read(fd, small, 0, 4, 2 ** 53), 'ERR_OUT_OF_RANGE', 'The value of "position" is out of range. It must be >= -1 && <= 9007199254740991. Received 9_007_199_254_740_992'],
+        [() => loop.read('3' as unknown as number, small, 0, 4, 0), 'ERR_INVALID_ARG_TYPE', 'The "fd" argument must be of type number. Received type string (\'3\')'],
+        [() => loop.read(1.5, small, 0, 4, 0), 'ERR_OUT_OF_RANGE', 'The value of "fd" is out of range. It must be an integer. Received 1.5'],
+      ];
+      for (const [call, code, message] of cases) await expect(call(), message).rejects.toMatchObject({ code, message });
+      expect(loop.metrics.submitted).toBe(submitted);
+      expect(neighbour.equals(Buffer.alloc(16, 9))).toBe(true);
+      // The edges are fine: the whole buffer, the empty range at its end, the file position.
+      expect((await loop.read(fd, small, 0, 16, 0)).bytesRead).toBe(16);
+      expect((await loop.read(fd, small, 16, 0, 0)).bytesRead).toBe(0);
+      expect((await loop.write(fd, small, 8, 8, -1)).bytesWritten).toBe(8);
+      closeSync(fd);
+      await loop.close();
+    });
+  });
+});
+
 describe('getLoop', () => {
   const skip = unavailable();
   it.skipIf(skip !== undefined)(titled('returns one loop per thread, and a new one after close', skip), async () => {

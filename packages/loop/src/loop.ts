@@ -20,6 +20,7 @@ import {
   support,
   timespec,
   uringError,
+  validateInteger,
   type ErrorContext,
   RegisterOp,
   register as registerRaw,
@@ -304,6 +305,26 @@ export function addressOfView(view: ArrayBufferView): number {
     addresses.set(view.buffer, base);
   }
   return base + view.byteOffset;
+}
+
+/**
+ * What is wrong with a read's or write's arguments, if anything: the kernel reads or writes
+ * `length` bytes at the buffer's address + `offset` whatever the buffer's size, so a range past
+ * its end would corrupt memory (or crash Node) instead of failing. Node's checks and errors
+ * (validateInteger: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE); nothing throws on the hot path.
+ */
+function readWriteArgsError(fd: unknown, size: number, offset: unknown, length: unknown, position: unknown): Error | undefined {
+  try {
+    // A negative fd is the kernel's to refuse (EBADF); a fractional one would name another file.
+    if (typeof fd !== 'object' || fd === null) validateInteger(fd, 'fd', -0x80000000, 0x7fffffff);
+    else if (typeof (fd as FixedFile).index !== 'number') throw invalidArgType('fd', 'of type number or a FixedFile', fd);
+    validateInteger(offset, 'offset', 0, size);
+    validateInteger(length, 'length', 0, size - offset);
+    validateInteger(position, 'position', -1);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 function isView(value: unknown): value is ArrayBufferView {
@@ -1137,6 +1158,8 @@ export class Loop {
 
   #readWrite<R>(kind: Kind, syscall: string, fd: number | FixedFile, buffer: ArrayBufferView, offset: number, length: number, position: number, options: OpOptions): Promise<R> {
     if (!isView(buffer)) return Promise.reject(invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer));
+    const invalid = readWriteArgsError(fd, buffer.byteLength, offset, length, position);
+    if (invalid) return Promise.reject(invalid);
     const addr = addressOfView(buffer) + offset;
     const fixed = typeof fd === 'object';
     const target = fixed ? fd.index : fd;
