@@ -720,6 +720,27 @@ describe('Loop.read and Loop.write arguments', () => {
       closeSync(fd);
       await loop.close();
     });
+
+    it('refuses an fd that is not an integer instead of using another (undefined would be stdin, 1.5 stdout)', async () => {
+      const loop = new Loop();
+      const submitted = loop.metrics.submitted;
+      const notInt = { code: 'ERR_OUT_OF_RANGE', message: 'The value of "fd" is out of range. It must be an integer. Received 1.5' };
+      const notNumber = { code: 'ERR_INVALID_ARG_TYPE', message: 'The "fd" argument must be of type number. Received undefined' };
+      await expect(loop.closeFd(1.5)).rejects.toMatchObject(notInt);
+      await expect(loop.closeFd(undefined as unknown as number)).rejects.toMatchObject(notNumber);
+      await expect(loop.fsync(1.5)).rejects.toMatchObject(notInt);
+      await expect(loop.poll(undefined as unknown as number, Linux.POLLIN)).rejects.toMatchObject(notNumber);
+      await expect(loop.readv(1.5, [Buffer.alloc(1)])).rejects.toMatchObject(notInt);
+      await expect(loop.writev(1, [Buffer.alloc(1)], 0.5)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "position" is out of range. It must be an integer. Received 0.5' });
+      await expect(loop.statx('x', 0, undefined, NaN)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "dirfd" is out of range. It must be an integer. Received NaN' });
+      expect(loop.metrics.submitted).toBe(submitted);
+      // stdin and stdout are still open.
+      expect(() => readSync(0, Buffer.alloc(0))).not.toThrow();
+      expect(() => writeSync(1, '')).not.toThrow();
+      // A negative fd is still the kernel's to refuse.
+      await expect(loop.closeFd(-1)).rejects.toMatchObject({ code: 'EBADF', syscall: 'close' });
+      await loop.close();
+    });
   });
 });
 

@@ -307,24 +307,37 @@ export function addressOfView(view: ArrayBufferView): number {
   return base + view.byteOffset;
 }
 
+/** fds in SQEs are signed 32-bit; a negative one (other than AT_FDCWD where allowed) is the kernel's to refuse. */
+const FD_MIN = -0x80000000;
+const FD_MAX = 0x7fffffff;
+
 /**
- * What is wrong with a read's or write's arguments, if anything: the kernel reads or writes
- * `length` bytes at the buffer's address + `offset` whatever the buffer's size, so a range past
- * its end would corrupt memory (or crash Node) instead of failing. Node's checks and errors
- * (validateInteger: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE); nothing throws on the hot path.
+ * Node's validateInteger as a value instead of a throw, for the promise-returning methods: an
+ * fd, a position, a mask that is not an integer would reach the SQE as another number
+ * (undefined and NaN as 0 — stdin — and 1.5 as 1), so it is refused before anything is submitted.
  */
-function readWriteArgsError(fd: unknown, size: number, offset: unknown, length: unknown, position: unknown): Error | undefined {
+function integerError(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Error | undefined {
   try {
-    // A negative fd is the kernel's to refuse (EBADF); a fractional one would name another file.
-    if (typeof fd !== 'object' || fd === null) validateInteger(fd, 'fd', -0x80000000, 0x7fffffff);
-    else if (typeof (fd as FixedFile).index !== 'number') throw invalidArgType('fd', 'of type number or a FixedFile', fd);
-    validateInteger(offset, 'offset', 0, size);
-    validateInteger(length, 'length', 0, size - offset);
-    validateInteger(position, 'position', -1);
+    validateInteger(value, name, min, max);
     return undefined;
   } catch (error) {
     return error as Error;
   }
+}
+
+/**
+ * What is wrong with a read's or write's arguments, if anything: the kernel reads or writes
+ * `length` bytes at the buffer's address + `offset` whatever the buffer's size, so a range past
+ * its end would corrupt memory (or crash Node) instead of failing.
+ */
+function readWriteArgsError(fd: unknown, size: number, offset: unknown, length: unknown, position: unknown): Error | undefined {
+  if (typeof fd === 'object' && fd !== null) {
+    if (typeof (fd as FixedFile).index !== 'number') return invalidArgType('fd', 'of type number or a FixedFile', fd);
+  } else {
+    const error = integerError(fd, 'fd', FD_MIN, FD_MAX);
+    if (error) return error;
+  }
+  return integerError(offset, 'offset', 0, size) ?? integerError(length, 'length', 0, size - (offset as number)) ?? integerError(position, 'position', -1);
 }
 
 function isView(value: unknown): value is ArrayBufferView {
@@ -1179,6 +1192,8 @@ export class Loop {
   #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
     if (!Array.isArray(buffers) || !buffers.every(isView))
       return Promise.reject(invalidArgType('buffers', 'an ArrayBufferView[]', buffers));
+    const invalid = integerError(fd, 'fd', FD_MIN, FD_MAX) ?? integerError(position, 'position', -1);
+    if (invalid) return Promise.reject(invalid);
     const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
     const addr = addressOf(vecs);
     const n = buffers.length;
@@ -1192,6 +1207,8 @@ export class Loop {
   /** fsync, or fdatasync with `datasync`. */
   fsync(fd: number, options: OpOptions & { datasync?: boolean } = {}): Promise<number> {
     const flags = options.datasync ? FSYNC_DATASYNC : 0;
+    const invalid = integerError(fd, 'fd', FD_MIN, FD_MAX);
+    if (invalid) return Promise.reject(invalid);
     return this.submit((sqes, i) => sqes.prepFsync(i, fd, flags), { ...options, syscall: options.datasync ? 'fdatasync' : 'fsync' });
   }
 
@@ -1209,11 +1226,15 @@ export class Loop {
 
   /** close(fd) through the ring. */
   closeFd(fd: number, options: OpOptions = {}): Promise<number> {
+    const invalid = integerError(fd, 'fd', FD_MIN, FD_MAX);
+    if (invalid) return Promise.reject(invalid);
     return this.submit((sqes, i) => sqes.prepClose(i, fd), { ...options, syscall: 'close' });
   }
 
   /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
   statx(path: string | Buffer, flags = 0, mask: number = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME, dirfd: number = Linux.AT_FDCWD, options: OpOptions = {}): Promise<Buffer> {
+    const invalid = integerError(flags, 'flags', FD_MIN, FD_MAX) ?? integerError(mask, 'mask', 0, 0xffffffff) ?? integerError(dirfd, 'dirfd', FD_MIN, FD_MAX);
+    if (invalid) return Promise.reject(invalid);
     const c = cString(path);
     const out = Buffer.alloc(layout.Statx.size);
     const [pathAddr, outAddr] = [addressOf(c), addressOf(out)];
@@ -1228,6 +1249,8 @@ export class Loop {
 
   /** poll(fd, mask) once: the ready events. */
   poll(fd: number, mask: number, options: OpOptions = {}): Promise<number> {
+    const invalid = integerError(fd, 'fd', FD_MIN, FD_MAX) ?? integerError(mask, 'mask', 0, 0xffffffff);
+    if (invalid) return Promise.reject(invalid);
     return this.submit((sqes, i) => sqes.prepPollAdd(i, fd, mask), { ...options, syscall: 'poll' });
   }
 
