@@ -44,4 +44,13 @@ describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
     await expect(splice(i, 0, -1, 0, 10)).rejects.toMatchObject({ code: 'EBADF', syscall: 'splice' });
     fs.closeSync(i);
   });
+
+  it('refuses arguments that are not integers before splicing anything (undefined would be stdin)', async () => {
+    const i = fs.openSync(src, 'r');
+    await expect(splice(i, 0, undefined as unknown as number, 0, 10)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: 'The "outFd" argument must be of type number. Received undefined' });
+    await expect(splice(i, 0.5, 1, -1, 10)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "inOffset" is out of range. It must be an integer. Received 0.5' });
+    await expect(splice(i, 0, 1, -2, 10)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "outOffset" is out of range. It must be >= -1 && <= 9007199254740991. Received -2' });
+    await expect(splice(i, 0, 1, -1, -5)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "length" is out of range. It must be >= 0 && <= 9007199254740991. Received -5' });
+    fs.closeSync(i);
+  });
 });

@@ -1,4 +1,4 @@
-import { Errno, Linux, close as closeFd, fcntl, hasErrno, pipe } from '@uring/abi';
+import { Errno, Linux, close as closeFd, fcntl, hasErrno, pipe, validateInteger } from '@uring/abi';
 import { getLoop, type Loop } from '@uring/loop';
 
 export interface SpliceOptions {
@@ -26,6 +26,13 @@ export interface SpliceOptions {
  * splice (EOF, a full socket) is finished from what is still in the pipe. Resolves the bytes moved.
  */
 export async function splice(inFd: number, inOffset: number, outFd: number, outOffset: number, length: number, options: SpliceOptions = {}): Promise<number> {
+  // Stored into SQEs, a non-integer would be another number (undefined: fd 0, stdin); a
+  // negative fd is the kernel's to refuse (EBADF).
+  validateInteger(inFd, 'inFd', -0x80000000, 0x7fffffff);
+  validateInteger(inOffset, 'inOffset', -1);
+  validateInteger(outFd, 'outFd', -0x80000000, 0x7fffffff);
+  validateInteger(outOffset, 'outOffset', -1);
+  if (length !== Infinity) validateInteger(length, 'length', 0);
   const loop = getLoop();
   const { signal, check = () => {} } = options;
   const ordered = inOffset < 0 || outOffset < 0;
