@@ -235,6 +235,20 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       }
     };
     expect(listenThrows(impls.uring)).toEqual(listenThrows(impls.node));
+
+    // new Socket({ fd }) checks the fd as Node does (a bad one reached the ring as another fd).
+    for (const fd of ['x', 1.5, -1, 2 ** 31]) {
+      const thrown = (impl: typeof net) => {
+        try {
+          new impl.Socket({ fd: fd as number }).destroy();
+          return 'no error';
+        } catch (e) {
+          return errorOf(e as NodeJS.ErrnoException);
+        }
+      };
+      expect(thrown(impls.uring)).toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+      expect(thrown(impls.uring)).toEqual(thrown(impls.node));
+    }
   });
 
   it('connectTimeout ends an attempt the peer never answers with connect ETIMEDOUT, and validates like Node', async () => {

@@ -97,7 +97,10 @@ export class Socket extends Duplex {
   constructor(options: SocketOptions = {}) {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
-    if (options.fd !== undefined) this.#adopt(options.fd);
+    if (options.fd !== undefined) {
+      validateInteger(options.fd, 'fd', 0, 0x7fffffff); // as node:net's: stored into SQEs, 1.5 would be fd 1
+      this.#adopt(options.fd);
+    }
   }
 
   /**
