@@ -307,7 +307,7 @@ export function addressOfView(view: ArrayBufferView): number {
   return base + view.byteOffset;
 }
 
-/** fds in SQEs are signed 32-bit; a negative one (other than AT_FDCWD where allowed) is the kernel's to refuse. */
+/** fds in SQEs are signed 32-bit; a negative one is the kernel's to refuse (EBADF), or AT_FDCWD where that is meant. */
 const FD_MIN = -0x80000000;
 const FD_MAX = 0x7fffffff;
 
@@ -1233,7 +1233,7 @@ export class Loop {
 
   /** statx of `path` (relative to the cwd; with AT_EMPTY_PATH and '' it stats `dirfd`): the raw `struct statx`. */
   statx(path: string | Buffer, flags = 0, mask: number = Linux.STATX_BASIC_STATS | Linux.STATX_BTIME, dirfd: number = Linux.AT_FDCWD, options: OpOptions = {}): Promise<Buffer> {
-    const invalid = integerError(flags, 'flags', FD_MIN, FD_MAX) ?? integerError(mask, 'mask', 0, 0xffffffff) ?? integerError(dirfd, 'dirfd', FD_MIN, FD_MAX);
+    const invalid = integerError(flags, 'flags', 0, 0xffffffff) ?? integerError(mask, 'mask', 0, 0xffffffff) ?? integerError(dirfd, 'dirfd', FD_MIN, FD_MAX);
     if (invalid) return Promise.reject(invalid);
     const c = cString(path);
     const out = Buffer.alloc(layout.Statx.size);

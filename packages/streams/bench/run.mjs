@@ -73,7 +73,7 @@ const port = Number(String(line).trim());
  * transfer takes ~0.1 s, and timed alone its per-rep ratios spread 0.43–2.22 in one full run.
  */
 async function serve(send) {
-  let served = 0;
+  let bytes = 0;
   let busy = 0;
   do {
     const socket = connect(port, '127.0.0.1');
@@ -83,9 +83,9 @@ async function serve(send) {
     await send(socket);
     await closed;
     busy += performance.now() - start;
-    served += serveSize;
+    bytes += serveSize;
   } while (busy < seconds * 1000);
-  return served / MiB / (busy / 1000);
+  return bytes / MiB / (busy / 1000);
 }
 results.push(
   await compare(
