@@ -9,54 +9,21 @@
 //   sync: write(2) and fdatasync(2) on the calling thread — no handoff at all, what a thread
 //         pool's worker does once it has the job.
 #include <fcntl.h>
-#include <linux/io_uring.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "../../../scripts/bench-ring.h"
 
 #define BLOCK 4096
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int ring_fd;
-static _Atomic unsigned *sq_tail, *cq_head, *cq_tail;
-static struct io_uring_sqe* sqes;
-static struct io_uring_cqe* cqes;
-static unsigned sq_mask, cq_mask, tail, head;
-
-static int ring_setup(void) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  ring_fd = syscall(__NR_io_uring_setup, 8, &p);
-  if (ring_fd < 0) return -1;
-  size_t sq_len = p.sq_off.array + p.sq_entries * 4, cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  size_t len = sq_len > cq_len ? sq_len : cq_len;
-  char* ring = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
-  sqes = mmap(0, p.sq_entries * sizeof *sqes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQES);
-  if (ring == MAP_FAILED || sqes == MAP_FAILED) return -1;
-  sq_tail = (void*)(ring + p.sq_off.tail);
-  cq_head = (void*)(ring + p.cq_off.head);
-  cq_tail = (void*)(ring + p.cq_off.tail);
-  cqes = (void*)(ring + p.cq_off.cqes);
-  sq_mask = p.sq_entries - 1;
-  cq_mask = p.cq_entries - 1;
-  unsigned* array = (void*)(ring + p.sq_off.array);
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-  return 0;
-}
+static struct bench_ring ring_;
+static unsigned tail, head;
 
 /** Submits one SQE and waits for its completion; returns its res. */
 static int ring_run(unsigned char opcode, int file, char* buf, unsigned len) {
-  struct io_uring_sqe* sqe = &sqes[tail++ & sq_mask];
+  struct io_uring_sqe* sqe = &ring_.sqes[tail++ & ring_.sq_mask];
   memset(sqe, 0, sizeof *sqe);
   sqe->opcode = opcode;
   sqe->fd = file;
@@ -66,12 +33,12 @@ static int ring_run(unsigned char opcode, int file, char* buf, unsigned len) {
     sqe->fsync_flags = IORING_FSYNC_DATASYNC; // off 0, len 0: the whole file
   else
     sqe->off = (unsigned long long)-1; // the file position (O_APPEND: the end)
-  atomic_store_explicit(sq_tail, tail, memory_order_release);
-  if (syscall(__NR_io_uring_enter, ring_fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
-  while (atomic_load_explicit(cq_tail, memory_order_acquire) == head)
-    if (syscall(__NR_io_uring_enter, ring_fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
-  int res = cqes[head & cq_mask].res;
-  atomic_store_explicit(cq_head, ++head, memory_order_release);
+  atomic_store_explicit(ring_.sq_tail, tail, memory_order_release);
+  if (bench_ring_enter(&ring_, 1, 1, IORING_ENTER_GETEVENTS) < 0) return -1;
+  while (atomic_load_explicit(ring_.cq_tail, memory_order_acquire) == head)
+    if (bench_ring_enter(&ring_, 0, 1, IORING_ENTER_GETEVENTS) < 0) return -1;
+  int res = ring_.cqes[head & ring_.cq_mask].res;
+  atomic_store_explicit(ring_.cq_head, ++head, memory_order_release);
   return res;
 }
 
@@ -82,15 +49,15 @@ int main(int argc, char** argv) {
   }
   const int ring = strcmp(argv[3], "ring") == 0;
   const int file = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (file < 0 || (ring && ring_setup() < 0)) {
+  if (file < 0 || (ring && bench_ring_init(&ring_, 8, 0) < 0)) {
     perror(argv[1]);
     return 1;
   }
   static char data[BLOCK];
   memset(data, 7, sizeof data);
   long writes = 0;
-  const double start = now(), end = start + atof(argv[2]);
-  while (now() < end) {
+  const double start = bench_now(), end = start + atof(argv[2]);
+  while (bench_now() < end) {
     for (int k = 0; k < 100; k++) {
       if ((ring ? ring_run(IORING_OP_WRITE, file, data, BLOCK) : write(file, data, BLOCK)) != BLOCK) {
         perror("write");
@@ -104,6 +71,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  printf("%.0f\n", writes / (now() - start));
+  printf("%.0f\n", writes / (bench_now() - start));
   return 0;
 }

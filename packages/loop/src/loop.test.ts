@@ -36,10 +36,15 @@ function multishotTimer(loop: Loop, ms: number, count: number, options: { onCqe:
   return loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), count, TimeoutFlag.MULTISHOT), { syscall: 'timeout', keep: ts, ...options });
 }
 
+/** Keeps the thread busy for `ms`: no kernel entry, so no task work runs meanwhile. */
+function busy(ms: number): void {
+  for (const end = performance.now() + ms; performance.now() < end; );
+}
+
 /** Keeps the thread busy for `ms` once the current reap is over (in a microtask after it), then cancels `handle`. */
 function busyThenCancel(handle: { cancel(): void }, ms: number): void {
   queueMicrotask(() => {
-    for (const end = performance.now() + ms; performance.now() < end; );
+    busy(ms);
     handle.cancel();
   });
 }
@@ -454,7 +459,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
         rearm: (res) => res === -Errno.ETIME,
         onCqe: () => {
           if (++fired > 1) return;
-          for (const end = performance.now() + 5; performance.now() < end; );
+          busy(5);
           handle.cancel();
         },
       });
@@ -484,7 +489,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       setImmediate(turn);
       const handle = multishotTimer(loop, 1, 0, {
         onCqe: () => {
-          if (++fired <= slow) for (const end = performance.now() + 1.25; performance.now() < end; );
+          if (++fired <= slow) busy(1.25);
           if (fired === slow + 20) handle.cancel();
         },
       });

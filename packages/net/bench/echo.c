@@ -8,18 +8,14 @@
 // per-connection buffer before the peer sends again.
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "../../../scripts/bench-ring.h"
 
 #define BUFFERS 256
 #define BUFFER_SIZE 4096
@@ -29,15 +25,15 @@
 
 enum { ACCEPT, RECV, SEND, CONTROL };
 
-static struct io_uring_sqe* sqes;
-static unsigned sq_mask, sq_tail;
+static struct bench_ring r;
+static unsigned sq_tail;
 static struct io_uring_buf_ring* buf_ring;
 static char* buffers;
 static unsigned short buf_tail;
 static char out[MAX_FD][MESSAGE_MAX];
 
 static struct io_uring_sqe* get_sqe(int kind, int fd) {
-  struct io_uring_sqe* sqe = &sqes[sq_tail++ & sq_mask];
+  struct io_uring_sqe* sqe = &r.sqes[sq_tail++ & r.sq_mask];
   memset(sqe, 0, sizeof *sqe);
   sqe->fd = fd;
   sqe->user_data = ((unsigned long)kind << 32) | (unsigned)fd;
@@ -90,23 +86,8 @@ int main(void) {
     return 1;
   }
 
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-  int ring_fd = syscall(__NR_io_uring_setup, 256, &p);
-  if (ring_fd < 0) { perror("io_uring_setup"); return 1; }
-  size_t sq_len = p.sq_off.array + p.sq_entries * 4, cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  char* ring = mmap(0, sq_len > cq_len ? sq_len : cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQ_RING);
-  sqes = mmap(0, p.sq_entries * sizeof *sqes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring_fd, IORING_OFF_SQES);
-  if (ring == MAP_FAILED || sqes == MAP_FAILED) { perror("mmap"); return 1; }
-  _Atomic unsigned* sq_tail_k = (void*)(ring + p.sq_off.tail);
-  unsigned* array = (void*)(ring + p.sq_off.array);
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-  sq_mask = p.sq_entries - 1;
-  _Atomic unsigned* cq_head = (void*)(ring + p.cq_off.head);
-  _Atomic unsigned* cq_tail = (void*)(ring + p.cq_off.tail);
-  struct io_uring_cqe* cqes = (void*)(ring + p.cq_off.cqes);
-  unsigned cq_mask = p.cq_entries - 1;
+  if (bench_ring_init(&r, 256, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG) < 0) { perror("io_uring_setup"); return 1; }
+  const int ring_fd = r.fd;
 
   buf_ring = mmap(0, BUFFERS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   buffers = aligned_alloc(4096, BUFFERS * BUFFER_SIZE);
@@ -123,15 +104,15 @@ int main(void) {
   read_control();
   unsigned head = 0, submitted = 0;
   for (;;) {
-    atomic_store_explicit(sq_tail_k, sq_tail, memory_order_release);
-    if (syscall(__NR_io_uring_enter, ring_fd, sq_tail - submitted, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) {
+    atomic_store_explicit(r.sq_tail, sq_tail, memory_order_release);
+    if (bench_ring_enter(&r, sq_tail - submitted, 1, IORING_ENTER_GETEVENTS) < 0 && errno != EINTR) {
       perror("io_uring_enter");
       return 1;
     }
     submitted = sq_tail;
-    unsigned tail = atomic_load_explicit(cq_tail, memory_order_acquire);
+    unsigned tail = atomic_load_explicit(r.cq_tail, memory_order_acquire);
     for (; head != tail; head++) {
-      struct io_uring_cqe* cqe = &cqes[head & cq_mask];
+      struct io_uring_cqe* cqe = &r.cqes[head & r.cq_mask];
       int kind = cqe->user_data >> 32, fd = (int)(cqe->user_data & 0xffffffff);
       int more = cqe->flags & IORING_CQE_F_MORE;
       if (kind == CONTROL) {
@@ -164,6 +145,6 @@ int main(void) {
         if (!more) recv_multishot(fd);
       }
     }
-    atomic_store_explicit(cq_head, head, memory_order_release);
+    atomic_store_explicit(r.cq_head, head, memory_order_release);
   }
 }

@@ -8,25 +8,14 @@
 //   pread: the same reads one pread(2) at a time.
 // Offsets come from the same xorshift32 as the JavaScript side (scripts/bench-harness.mjs).
 #include <fcntl.h>
-#include <linux/io_uring.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "../../../scripts/bench-ring.h"
 
 #define DEPTH 32
 #define BLOCK 4096
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned x = 12345;
 static long blocks;
@@ -41,13 +30,13 @@ static long next_offset(void) {
 
 static double pread_loop(int file, char* buf, double seconds) {
   long ops = 0;
-  double start = now(), end = start + seconds;
-  while (now() < end) {
+  double start = bench_now(), end = start + seconds;
+  while (bench_now() < end) {
     for (int k = 0; k < 256; k++)
       if (pread(file, buf, BLOCK, next_offset()) != BLOCK) return -1;
     ops += 256;
   }
-  return ops / (now() - start);
+  return ops / (bench_now() - start);
 }
 
 /** A 4 KiB read at a random offset into the slot's own block of `buf`; user_data names the slot. */
@@ -63,22 +52,9 @@ static void prep_read(struct io_uring_sqe* sqe, int file, char* buf, unsigned sl
 }
 
 static double ring_loop(int file, char* buf, double seconds) {
-  struct io_uring_params p;
-  memset(&p, 0, sizeof p);
-  int fd = syscall(__NR_io_uring_setup, 64, &p);
-  if (fd < 0) return -1;
-  size_t sq_len = p.sq_off.array + p.sq_entries * 4, cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  size_t len = sq_len > cq_len ? sq_len : cq_len;
-  char* ring = mmap(0, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  struct io_uring_sqe* sqes = mmap(0, p.sq_entries * sizeof *sqes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (ring == MAP_FAILED || sqes == MAP_FAILED) return -1;
-  _Atomic unsigned* sq_tail = (void*)(ring + p.sq_off.tail);
-  unsigned* array = (void*)(ring + p.sq_off.array);
-  _Atomic unsigned* cq_head = (void*)(ring + p.cq_off.head);
-  _Atomic unsigned* cq_tail = (void*)(ring + p.cq_off.tail);
-  struct io_uring_cqe* cqes = (void*)(ring + p.cq_off.cqes);
-  unsigned sq_mask = p.sq_entries - 1, cq_mask = p.cq_entries - 1;
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
+  struct bench_ring r;
+  if (bench_ring_init(&r, 64, 0) < 0) return -1;
+  const int fd = r.fd;
   if (fixed) {
     struct iovec iov = {buf, DEPTH * BLOCK};
     if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) return -1;
@@ -86,28 +62,28 @@ static double ring_loop(int file, char* buf, double seconds) {
   }
   unsigned tail = 0, head = 0, to_submit = 0;
   for (unsigned slot = 0; slot < DEPTH; slot++) {
-    prep_read(&sqes[tail++ & sq_mask], file, buf, slot);
+    prep_read(&r.sqes[tail++ & r.sq_mask], file, buf, slot);
     to_submit++;
   }
   long ops = 0;
-  double start = now(), end = start + seconds;
-  while (now() < end) {
+  double start = bench_now(), end = start + seconds;
+  while (bench_now() < end) {
     for (int k = 0; k < 100; k++) {
-      atomic_store_explicit(sq_tail, tail, memory_order_release);
-      if (syscall(__NR_io_uring_enter, fd, to_submit, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
+      atomic_store_explicit(r.sq_tail, tail, memory_order_release);
+      if (bench_ring_enter(&r, to_submit, 1, IORING_ENTER_GETEVENTS) < 0) return -1;
       to_submit = 0;
-      unsigned t = atomic_load_explicit(cq_tail, memory_order_acquire);
+      unsigned t = atomic_load_explicit(r.cq_tail, memory_order_acquire);
       for (; head != t; head++) {
-        struct io_uring_cqe* cqe = &cqes[head & cq_mask];
+        struct io_uring_cqe* cqe = &r.cqes[head & r.cq_mask];
         if (cqe->res != BLOCK) return -1;
-        prep_read(&sqes[tail++ & sq_mask], file, buf, (unsigned)cqe->user_data);
+        prep_read(&r.sqes[tail++ & r.sq_mask], file, buf, (unsigned)cqe->user_data);
         to_submit++;
         ops++;
       }
-      atomic_store_explicit(cq_head, head, memory_order_release);
+      atomic_store_explicit(r.cq_head, head, memory_order_release);
     }
   }
-  double rate = ops / (now() - start);
+  double rate = ops / (bench_now() - start);
   close(fd);
   return rate;
 }
