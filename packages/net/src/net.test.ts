@@ -6,6 +6,7 @@ import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
@@ -376,6 +377,33 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await once(client, 'timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(40);
     expect(() => client.setTimeout(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    client.destroy();
+    await once(client, 'close');
+    await close(server);
+  });
+
+  it('setTimeout: activity starts the idle timer over; it fires once idle, again after more activity, and never once cleared', async () => {
+    const { server, port } = await listening(net, (socket) => socket.resume());
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(client, 'connect');
+    let timeouts = 0;
+    client.on('timeout', () => timeouts++);
+    client.setTimeout(400);
+    // A write every 40 ms for 1.2 s: three idle timeouts' worth of time, never 400 ms idle.
+    for (let k = 0; k < 30; k++) {
+      await new Promise((resolve) => client.write('x', resolve));
+      await delay(40);
+    }
+    expect(timeouts).toBe(0);
+    await once(client, 'timeout');
+    expect(timeouts).toBe(1);
+    await new Promise((resolve) => client.write('y', resolve)); // activity after it fired arms it again
+    await once(client, 'timeout');
+    expect(timeouts).toBe(2);
+    client.setTimeout(0);
+    await new Promise((resolve) => client.write('z', resolve));
+    await delay(600);
+    expect(timeouts).toBe(2);
     client.destroy();
     await once(client, 'close');
     await close(server);

@@ -401,6 +401,7 @@ export class Socket extends Duplex {
     this.#hadError = Boolean(error);
     this.connecting = false;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#abort.abort(); // cancels a recv or connect in flight; the loop keeps their buffers until the kernel is done
     const fd = this.#fd;
     const finish = () => {
@@ -529,7 +530,12 @@ export class Socket extends Duplex {
       if (ms === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
     }
-    this.#touch();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (ms > 0 && !this.destroyed) {
+      this.#timer = setTimeout(() => this.emit('timeout'), ms);
+      this.#timer.unref();
+    }
     return this;
   }
 
@@ -537,12 +543,13 @@ export class Socket extends Duplex {
     return this.#timeoutMs || undefined;
   }
 
+  /**
+   * Activity: the idle timer starts over. Refreshed, as node:net does (`_unrefTimer`), not made
+   * anew — node:http sets a keep-alive timeout on every idle socket, and each receive and send
+   * touches it. A timer that already fired is armed again.
+   */
   #touch(): void {
-    clearTimeout(this.#timer);
-    if (this.#timeoutMs > 0 && !this.destroyed) {
-      this.#timer = setTimeout(() => this.emit('timeout'), this.#timeoutMs);
-      this.#timer.unref();
-    }
+    this.#timer?.refresh();
   }
 
   /** Keeps the process alive while the socket is open for reading (the default), as Node's socket.ref(). */
