@@ -6,18 +6,22 @@
 //      ratio this machine allows — and the default loop against that C program (its share of it).
 //   2. NOP round trips through promises (32 in flight).
 //   3. Latency of one 4 KiB read at queue depth 1: p50 and p99, next to fs.promises.
-//   4. 4 KiB appends at queue depth 1 (one write awaited at a time) vs fs.promises, on the default
+//   4. How soon the eventfd says a poll-driven completion (a pipe written) is there, from C
+//      (bench/defer-wake.c): the default COOP_TASKRUN ring against a DEFER_TASKRUN one.
+//   5. 4 KiB appends at queue depth 1 (one write awaited at a time) vs fs.promises, on the default
 //      loop and on an SQPOLL loop (opt-in): ext4 hands every buffered write to an io-wq thread,
 //      and waking a thread on an idle vCPU costs tens of µs here — a polling kernel thread keeps
 //      the other vCPU awake, at the price of that CPU.
 // Flags: --json, --quick.
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SetupFlag, alignedBuffer } from '@uring/abi';
 import { Loop } from '@uring/loop';
-import { cReads, compare, fmt, log, quick, randomOffsets, report, reps, seconds, timedAsync } from '../../../scripts/bench-harness.mjs';
+import { cProgram, cReads, compare, fmt, log, quick, randomOffsets, report, reps, seconds, timedAsync } from '../../../scripts/bench-harness.mjs';
 
 const size = quick ? 16 << 20 : 256 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'uring-loop-bench-'));
@@ -144,6 +148,20 @@ function promiseFloor() {
   log(`${latency.name.padEnd(44)} p50 ${latency.ours.p50.toFixed(1)} p99 ${latency.ours.p99.toFixed(1)}   fs.promises: p50 ${latency.theirs.p50.toFixed(1)} p99 ${latency.theirs.p99.toFixed(1)}`);
   results.push(latency);
   await loop.close();
+}
+
+{
+  // What wakes the loop for a socket, a pipe or a poll: the eventfd, signalled by the kernel. C,
+  // so only the kernel is measured (bench/defer-wake.c): the default ring's signal against a
+  // DEFER_TASKRUN ring's, which came an RCU grace period late here.
+  const [coopP50, coopP99, deferP50, deferP99] = execFileSync(cProgram(fileURLToPath(new URL('./defer-wake.c', import.meta.url))), [String(quick ? 10 : 40)], { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .map(Number);
+  // Printed, not a figure: neither side is Node, and a ratio in the thousands would squash the chart.
+  if (deferP50 >= 0) {
+    log(`${'eventfd wake-up after a pipe write, C (µs)'.padEnd(44)} COOP_TASKRUN p50 ${coopP50.toFixed(1)} p99 ${coopP99.toFixed(1)}   DEFER_TASKRUN: p50 ${deferP50.toFixed(1)} p99 ${deferP99.toFixed(1)}`);
+  } else log('eventfd wake-up: no DEFER_TASKRUN on this kernel (6.1+), not measured');
 }
 
 {

@@ -95,7 +95,10 @@ export interface LoopOptions {
    * checks IORING_SQ_TASKRUN when it reaps — on the echo benchmark this costs a quarter less CPU
    * per round trip than no flags. On older kernels (EINVAL) the default falls back to none.
    * SINGLE_ISSUER | DEFER_TASKRUN (6.1) is the other choice measured (the loop adds TASKRUN_FLAG
-   * to it: see the constructor); 0 asks for none.
+   * to it: see the constructor); 0 asks for none. DEFER_TASKRUN does not suit sockets, pipes or
+   * polls: their readiness becomes deferred task work, and the eventfd signal that wakes the loop
+   * for it came an RCU grace period late on 6.18 (~15 ms per wake-up; an echo server did a sixth
+   * of node:net's round trips) — it is for file I/O that completes during submission.
    */
   flags?: number;
   /** Opt-in SQPOLL: a kernel thread polls the SQ, sleeping after this many idle milliseconds. */

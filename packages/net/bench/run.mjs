@@ -10,13 +10,18 @@
 //      requests/s and server CPU per request;
 //   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
 //   6. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
-//      @uring/net's: what a server can cost per round trip here without JavaScript.
+//      @uring/net's: what a server can cost per round trip here without JavaScript;
+//   7. the echo of 1. with @uring/net's loop on a SINGLE_ISSUER+DEFER_TASKRUN ring: the kernel
+//      queues a socket's readiness as deferred task work there, and the eventfd that wakes the
+//      loop was signalled an RCU grace period late (~15 ms on 6.18; C shows the same) — why the
+//      default ring is COOP_TASKRUN.
 // Flags: --json, --quick.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SetupFlag } from '@uring/abi';
 import uringNet from '@uring/net';
 import { cProgram, fmt, log, median, report, reps, seconds } from '../../../scripts/bench-harness.mjs';
 
@@ -27,7 +32,9 @@ const clients = { uring: uringNet, node: nodeNet };
 
 async function startServer(kind, mode) {
   if (kind === 'c') return startCServer();
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [kind, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // 'defer': @uring/net on a SINGLE_ISSUER+DEFER_TASKRUN loop instead of the default ring.
+  const args = kind === 'defer' ? ['uring', mode, String(SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN)] : [kind, mode];
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [{ port }] = await once(child, 'message');
   const cpu = async () => {
     child.send('cpu');
@@ -153,6 +160,14 @@ record(
   'server CPU per round trip, C server on the ring',
   'trips/s',
   'C',
+);
+record(
+  await compareServers('echo', (port) => pingPong(port, nodeNet), 'defer'),
+  'echo 64 B x 64 conns, server loop on SINGLE_ISSUER+DEFER_TASKRUN (node:net client)',
+  'trips/s',
+  'server CPU per round trip, DEFER_TASKRUN loop',
+  'trips/s',
+  'DEFER',
 );
 // send_zc, measured in its own process (it drives the ring directly).
 const zc = spawnSync(process.execPath, [fileURLToPath(new URL('./send-zc.mjs', import.meta.url)), '--json', ...process.argv.slice(2).filter((a) => a === '--quick')], { encoding: 'utf8' });

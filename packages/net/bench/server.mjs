@@ -1,12 +1,14 @@
-// A server for the benchmark, in its own process: `node server.mjs uring|node echo|sink|http`.
+// A server for the benchmark, in its own process: `node server.mjs uring|node echo|sink|http [flags]`.
 // echo: writes back what it reads; sink: reads and counts; http: node:http hello world (over
-// @uring/net sockets with `uring`). Reports its port, and its CPU time (process.cpuUsage) whenever
-// the parent asks over IPC.
+// @uring/net sockets with `uring`). `flags`: the setup flags of the thread's loop (default: the
+// loop's own). Reports its port, and its CPU time (process.cpuUsage) whenever the parent asks over IPC.
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
+import { getLoop } from '@uring/loop';
 import uringNet, { createHttpServer } from '@uring/net';
 
-const [kind, mode] = process.argv.slice(2);
+const [kind, mode, flags] = process.argv.slice(2);
+if (kind === 'uring' && flags !== undefined) getLoop({ flags: Number(flags) });
 const net = kind === 'uring' ? uringNet : nodeNet;
 const hello = (req, res) => res.end('hello world');
 const server =
