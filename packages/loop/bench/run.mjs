@@ -3,7 +3,9 @@
 //   1. Promise-level random 4 KiB reads from a page-cached file, 32 in flight, vs fs.promises
 //      FileHandle.read — for a ring with no setup flags and the COOP_TASKRUN (the loop's default) / DEFER_TASKRUN variants;
 //      the same reads from a C program on a ring (packages/ring/bench/reads.c) vs fs.promises — the
-//      ratio this machine allows — and the default loop against that C program (its share of it).
+//      ratio this machine allows — and the default loop against that C program (its share of it)
+//      and against that program's time plus the promise floor (a promise per read with no I/O at
+//      all): the most any API that gives each read its own promise can reach here.
 //   2. NOP round trips through promises (32 in flight).
 //   3. Latency of one 4 KiB read at queue depth 1: p50 and p99, next to fs.promises.
 //   4. How soon the eventfd says a poll-driven completion (a pipe written) is there, from C
