@@ -366,6 +366,29 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(() => net.setIoTimeouts({} as AnySocket, {})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 
+  it('two copies of @uring/net in one process (a duplicated dependency) share the thread loop and both receive', async () => {
+    // The built package imported twice (a query makes a second module instance), as npm can
+    // install it twice: both copies' sockets read through the same ring, each on a buffer group
+    // of its own (the second found the first's id taken: EEXIST).
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      const a = (await import(process.argv[1])).default;
+      const b = (await import(process.argv[1] + '?copy=2')).default;
+      if (a === b) throw new Error('one module instance, not two');
+      const server = a.createServer((s) => s.on('data', (d) => s.write(d)));
+      server.listen(0, '127.0.0.1', () => {
+        const c = b.connect(server.address().port, '127.0.0.1', () => c.write('ping'));
+        c.on('data', (d) => { process.stdout.write(String(d)); c.destroy(); server.close(); });
+      });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, dist], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const [code] = await once(child, 'exit');
+    expect({ code, out, err }).toEqual({ code: 0, out: 'ping', err: '' });
+  });
+
   it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {
     const { server, port } = await listening(net, () => undefined);
     const client = net.connect(port, '127.0.0.1') as AnySocket;
