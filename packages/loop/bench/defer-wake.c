@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   const unsigned rings[2] = {IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
                              IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG};
   for (int i = 0; i < 2; i++) {
-    if (measure(rings[i], rounds, us) == 0) printf("%.1f %.1f%s", us[rounds / 2], us[rounds - 1 - rounds / 100], i ? "\n" : " ");
+    if (measure(rings[i], rounds, us) == 0) printf("%.1f %.1f%s", us[rounds / 2], us[(rounds - 1) * 99 / 100], i ? "\n" : " ");
     else printf("-1 -1%s", i ? "\n" : " ");
   }
   return 0;

@@ -97,8 +97,8 @@ export interface LoopOptions {
    * SINGLE_ISSUER | DEFER_TASKRUN (6.1) is the other choice measured (the loop adds TASKRUN_FLAG
    * to it: see the constructor); 0 asks for none. DEFER_TASKRUN does not suit sockets, pipes or
    * polls: their readiness becomes deferred task work, and the eventfd signal that wakes the loop
-   * for it came an RCU grace period late on 6.18 (~15 ms per wake-up; an echo server did a sixth
-   * of node:net's round trips) — it is for file I/O that completes during submission.
+   * for it came an RCU grace period late on 6.18 (~16 ms per wake-up; an echo server did 0.07–0.17x
+   * node:net's round trips) — it is for file I/O that completes during submission.
    */
   flags?: number;
   /** Opt-in SQPOLL: a kernel thread polls the SQ, sleeping after this many idle milliseconds. */
