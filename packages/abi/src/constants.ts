@@ -271,6 +271,13 @@ export const MsgRing = {
   FLAGS_PASS: 1 << 1,
 } as const;
 
+/**
+ * The range of an fd in an SQE (a signed 32-bit field): what the layers check an fd against before
+ * it is stored there. A negative one is the kernel's to refuse (EBADF), or AT_FDCWD where meant.
+ */
+export const FD_MIN = -0x80000000;
+export const FD_MAX = 0x7fffffff;
+
 /** `SPLICE_F_FD_IN_FIXED`: splice_fd_in is a direct descriptor. */
 export const SPLICE_F_FD_IN_FIXED = 0x80000000;
 

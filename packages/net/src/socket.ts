@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { CqeFlag, Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
+import { CqeFlag, FD_MAX, Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
@@ -98,7 +98,7 @@ export class Socket extends Duplex {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
     if (options.fd !== undefined) {
-      validateInteger(options.fd, 'fd', 0, 0x7fffffff); // as node:net's: stored into SQEs, 1.5 would be fd 1
+      validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
       this.#adopt(options.fd);
     }
   }
@@ -582,7 +582,7 @@ function unsent(buffers: Buffer[], n: number): Buffer[] {
 
 /** sendFile's arguments, checked the same way on both backends; a closed socket is ERR_SOCKET_CLOSED. */
 export function validateSendFile(socket: Duplex, fd: number, offset: number, length: number): void {
-  validateInteger(fd, 'fd', 0, 0x7fffffff);
+  validateInteger(fd, 'fd', 0, FD_MAX);
   validateInteger(offset, 'offset', 0);
   if (length !== Infinity) validateInteger(length, 'length', 0);
   if (!socket.writable || socket.destroyed) throw socketClosed();

@@ -1,4 +1,4 @@
-import { Errno, Linux, close as closeFd, fcntl, hasErrno, pipe, validateInteger } from '@uring/abi';
+import { Errno, FD_MAX, FD_MIN, Linux, close as closeFd, fcntl, hasErrno, pipe, validateInteger } from '@uring/abi';
 import { getLoop, type Loop } from '@uring/loop';
 
 export interface SpliceOptions {
@@ -28,9 +28,9 @@ export interface SpliceOptions {
 export async function splice(inFd: number, inOffset: number, outFd: number, outOffset: number, length: number, options: SpliceOptions = {}): Promise<number> {
   // Stored into SQEs, a non-integer would be another number (undefined: fd 0, stdin); a
   // negative fd is the kernel's to refuse (EBADF).
-  validateInteger(inFd, 'inFd', -0x80000000, 0x7fffffff);
+  validateInteger(inFd, 'inFd', FD_MIN, FD_MAX);
   validateInteger(inOffset, 'inOffset', -1);
-  validateInteger(outFd, 'outFd', -0x80000000, 0x7fffffff);
+  validateInteger(outFd, 'outFd', FD_MIN, FD_MAX);
   validateInteger(outOffset, 'outOffset', -1);
   if (length !== Infinity) validateInteger(length, 'length', 0);
   const loop = getLoop();
