@@ -34,19 +34,31 @@ const src = makeFile('src', copySize);
 const served = makeFile('served', serveSize);
 let k = 0;
 
-/** MB/s of `copy(dst)`, run again and again for `seconds` (each destination removed, untimed, after it). */
-async function mbps(copy, size) {
-  let copied = 0;
+/**
+ * MB/s of `transfer()` (which moves `size` bytes and returns the milliseconds it spent on them),
+ * run again and again until `seconds` of it are timed: one transfer takes ~0.1 s, and timed alone
+ * the per-rep ratios spread 0.43–2.22 in one full run.
+ */
+async function repeated(transfer, size) {
+  let bytes = 0;
   let busy = 0;
   do {
+    busy += await transfer();
+    bytes += size;
+  } while (busy < seconds * 1000);
+  return bytes / MiB / (busy / 1000);
+}
+
+/** MB/s of `copy(dst)`, repeated; each destination removed, untimed, after it. */
+function mbps(copy, size) {
+  return repeated(async () => {
     const dst = join(dir, `dst-${k++}`);
     const start = performance.now();
     await copy(dst);
-    busy += performance.now() - start;
-    copied += size;
+    const ms = performance.now() - start;
     fs.rmSync(dst, { force: true });
-  } while (busy < seconds * 1000);
-  return copied / MiB / (busy / 1000);
+    return ms;
+  }, size);
 }
 
 log(`@uring/streams benchmarks — Node ${process.version}, ${reps} interleaved reps, medians (${copySize / MiB} MiB copy, ${serveSize / MiB} MiB served)\n`);
@@ -68,24 +80,17 @@ const receiver = spawn(process.execPath, ['-e', `
 `], { stdio: ['pipe', 'pipe', 'inherit'] });
 const [line] = await once(receiver.stdout, 'data');
 const port = Number(String(line).trim());
-/**
- * MB/s of serving the file over a new connection each time, again and again for `seconds`: one
- * transfer takes ~0.1 s, and timed alone its per-rep ratios spread 0.43–2.22 in one full run.
- */
-async function serve(send) {
-  let bytes = 0;
-  let busy = 0;
-  do {
+/** MB/s of serving the file over a new connection each time, repeated (the connect untimed). */
+function serve(send) {
+  return repeated(async () => {
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
     const start = performance.now();
     const closed = once(socket, 'close');
     await send(socket);
     await closed;
-    busy += performance.now() - start;
-    bytes += serveSize;
-  } while (busy < seconds * 1000);
-  return bytes / MiB / (busy / 1000);
+    return performance.now() - start;
+  }, serveSize);
 }
 results.push(
   await compare(
