@@ -335,6 +335,66 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       closeSync(w);
     });
 
+    it('submitCallback() calls back (error, result) from the reap: Node-shaped errors, timeouts, aborts, refusals on the next tick', async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      // Resolves what the callback got, and whether it came during the submitCallback call itself.
+      const call = (prep: (s: Sqes, i: number) => void, options: Parameters<Loop['submitCallback']>[1]) =>
+        new Promise<{ error: (Error & { code?: string; syscall?: string; errno?: number }) | null; result: number; sync: boolean }>((resolve) => {
+          let sync = true;
+          loop.submitCallback(prep, options, (error, result) => resolve({ error, result, sync }));
+          sync = false;
+        });
+      const data = Buffer.from('called');
+      const at = addressOf(data);
+      const wrote = await call((s, i) => s.prepWrite(i, w, at, data.length, -1), { syscall: 'write', keep: data });
+      expect(wrote).toEqual({ error: null, result: 6, sync: false });
+      const got = Buffer.alloc(16);
+      expect(got.toString('utf8', 0, readSync(r, got))).toBe('called');
+
+      const bad = await call((s, i) => s.prepRead(i, -1, at, 1, 0), { syscall: 'read', keep: data });
+      expect(bad.result).toBe(0);
+      expect(bad.error).toMatchObject({ code: 'EBADF', errno: -9, syscall: 'read' });
+
+      // A read on an empty pipe: the linked timeout ends it with ETIMEDOUT; the buffer stays kept until its CQE.
+      const sink = Buffer.alloc(8);
+      const sinkAt = addressOf(sink);
+      const timedOut = await call((s, i) => s.prepRead(i, r, sinkAt, 8, -1), { syscall: 'read', keep: sink, timeout: 10 });
+      expect(timedOut.error).toMatchObject({ code: 'ETIMEDOUT', syscall: 'read' });
+      expect(loop.metrics.inFlight).toBe(0);
+
+      const controller = new AbortController();
+      const aborted = call((s, i) => s.prepRead(i, r, sinkAt, 8, -1), { syscall: 'read', keep: sink, signal: controller.signal });
+      await tick();
+      expect(loop.metrics.inFlight).toBe(1);
+      controller.abort();
+      expect((await aborted).error).toBeInstanceOf(AbortError);
+      await until(() => loop.metrics.inFlight === 0); // the cancelled read's own CQE frees its slot
+
+      const early = await call((s, i) => s.prepNop(i), { syscall: 'nop', signal: AbortSignal.abort() });
+      expect(early.error).toBeInstanceOf(AbortError);
+      expect(early.sync).toBe(false);
+      const negative = await call((s, i) => s.prepNop(i), { syscall: 'nop', timeout: -1 });
+      expect(negative.error).toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+      await loop.close();
+      const closed = await call((s, i) => s.prepNop(i), { syscall: 'nop' });
+      expect(closed.error).toBeInstanceOf(LoopClosedError);
+      expect(closed.sync).toBe(false);
+      closeSync(r);
+      closeSync(w);
+    });
+
+    it('submitCallback() runs one io_uring_enter for a tick of operations, like submit()', async () => {
+      const loop = make();
+      const before = loop.metrics.enters;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => new Promise<number>((resolve, reject) => loop.submitCallback((s, i) => s.prepNop(i), { syscall: 'nop' }, (e, n) => (e ? reject(e) : resolve(n))))),
+      );
+      expect(results).toEqual(Array(50).fill(0));
+      expect(loop.metrics.enters - before).toBe(1);
+      await loop.close();
+    });
+
     it('settles every operation exactly once when aborts and timeouts race completions', async () => {
       const loop = make({ maxInFlight: 32 });
       const outcomes: string[] = [];

@@ -70,6 +70,12 @@ export interface SubmitOptions<T> extends OpOptions {
   onRelease?: () => void;
 }
 
+/** Options of `loop.submitCallback`: SubmitOptions without `map` and `onRelease` (the callback is the release). */
+export type CallbackOptions = Omit<SubmitOptions<number>, 'map' | 'onRelease'>;
+
+/** Node's (error, result) callback of `loop.submitCallback`: the CQE's result (>= 0) on success, 0 with an error. */
+export type OpCallback = (error: Error | null, result: number) => void;
+
 /** Options of `loop.multishot`: a signal, ref/unref, and the error's syscall; multishot ops take no timeout. */
 export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   syscall: string;
@@ -135,6 +141,8 @@ const enum Flag {
   Done = 32,
   /** An ASYNC_CANCEL for it is in flight (its CQE clears this). */
   CancelSent = 64,
+  /** Settled through a callback (submitCallback): `resolve` holds it, called as (error, result). */
+  Callback = 128,
 }
 
 /** The setup flags a loop gets unless told otherwise (see LoopOptions.flags). */
@@ -233,6 +241,9 @@ const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
 const defaultRearm = (res: number) => res > 0 || res === -Errno.ENOBUFS;
 
 const ignore = (): void => undefined;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 
 /** A new operation record: every Op is made here, so all have one shape. */
 function newOp(
@@ -498,6 +509,36 @@ export class Loop {
     this.#enqueue(newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, undefined, 1, 0, options.unref, undefined, options.onRelease));
   }
 
+  /**
+   * As submit(), with Node's (error, result) callback instead of a promise — for a layer's hot
+   * path (a socket's sends), where the promise, its caller-stack wrapper and the reactions that
+   * carry the result on cost more than the operation's own JavaScript. The callback runs when the
+   * CQE is reaped, from the reap, as a libuv callback runs from the event loop (never during this
+   * call); a refused operation (closed loop, aborted signal, bad timeout) calls back on the next
+   * tick. Errors have the same shape as submit()'s, without the caller's stack. An exception the
+   * callback throws is uncaught, as from any Node callback, and the rest of the batch is settled.
+   */
+  submitCallback(prep: Prep, options: CallbackOptions, callback: OpCallback): void {
+    const refused = this.#refusal(options);
+    if (refused) {
+      process.nextTick(callback, refused, 0);
+      return;
+    }
+    const context = options.path === undefined && options.dest === undefined && options.net === undefined ? undefined : { path: options.path, dest: options.dest, net: options.net };
+    const op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, callback as (value: unknown) => void, ignore, options.keep, undefined, options.syscall, context, options.success ?? 1, options.timeout ?? this.#defaultTimeout, options.unref, options.signal, undefined);
+    op.flags |= Flag.Callback;
+    this.#enqueue(op);
+  }
+
+  /** Why an operation with these options is refused before it starts (closed loop, aborted signal, bad timeout), or undefined. */
+  #refusal(options: OpOptions): Error | undefined {
+    const timeout = options.timeout ?? this.#defaultTimeout;
+    if (this.#state === 'open' && !options.signal?.aborted && timeout >= 0) return undefined;
+    if (this.#state !== 'open') return this.#poisoned ?? new LoopClosedError();
+    if (options.signal?.aborted) return new AbortError(undefined, { cause: options.signal.reason });
+    return outOfRange('timeout', '>= 0', timeout);
+  }
+
   /** The typed methods' entry: positional, so the hot path allocates no options object. */
   #start<T>(
     prep: Prep | undefined,
@@ -520,9 +561,7 @@ export class Loop {
     if (this.#state !== 'open' || signal?.aborted || !(timeout >= 0)) {
       // Refused before it started: the kernel never sees it.
       (options as SubmitOptions<T>).onRelease?.();
-      if (this.#state !== 'open') return Promise.reject(this.#poisoned ?? new LoopClosedError());
-      if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-      return Promise.reject(outOfRange('timeout', '>= 0', timeout));
+      return Promise.reject(this.#refusal(options));
     }
     let op!: Op;
     const promise = new Promise<T>((resolve, reject) => {
@@ -842,6 +881,10 @@ export class Loop {
   }
 
   #settle(op: Op, res: number): void {
+    if (op.flags & Flag.Callback) {
+      this.#callBack(op, res < 0 && res !== op.success ? this.#error(op, res) : null, res < 0 ? 0 : res);
+      return;
+    }
     if (res < 0 && res !== op.success) op.reject(this.#error(op, res));
     else {
       const value = res < 0 ? 0 : res;
@@ -895,6 +938,21 @@ export class Loop {
     else handle.end(this.#error(op, res));
   }
 
+  /** Fails an operation: its promise rejects, or its callback gets the error. */
+  #rejectOp(op: Op, error: unknown): void {
+    if (op.flags & Flag.Callback) this.#callBack(op, error as Error, 0);
+    else op.reject(error);
+  }
+
+  /** A submitCallback operation's callback; what it throws is uncaught (next tick), and the caller's reap goes on. */
+  #callBack(op: Op, error: Error | null, result: number): void {
+    try {
+      (op.resolve as OpCallback)(error, result);
+    } catch (thrown) {
+      process.nextTick(rethrow, thrown);
+    }
+  }
+
   /** Frees `op`'s slot and what it held; the operation is over for the kernel. */
   #finish(op: Op): void {
     op.flags |= Flag.Done;
@@ -934,7 +992,7 @@ export class Loop {
     op.flags |= Flag.Abandoned;
     const error = new AbortError(undefined, { cause: op.signal!.reason });
     if (op.multishot) op.multishot.end(error);
-    else op.reject(error);
+    else this.#rejectOp(op, error);
     if (op.slot < 0) {
       // Still in the backlog: it never reaches the kernel.
       op.flags |= Flag.Done;
@@ -1058,7 +1116,7 @@ export class Loop {
         op.onRelease?.();
         const error = errorFor(op);
         if (op.multishot) op.multishot.end(error);
-        else op.reject(error);
+        else this.#rejectOp(op, error);
       }
     }
     this.#backlog = [];
@@ -1080,7 +1138,7 @@ export class Loop {
     op.onRelease?.();
     if (op.flags & Flag.Abandoned) return;
     if (op.multishot) op.multishot.end(error);
-    else op.reject(error);
+    else this.#rejectOp(op, error);
   }
 
   // ---- registered files ----------------------------------------------------------------------------

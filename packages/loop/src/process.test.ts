@@ -38,6 +38,24 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(r.status).toBe(0);
   });
 
+  it('lets an exception thrown by a submitCallback callback go uncaught, and still settles the rest of the batch', () => {
+    const r = node(`
+      const loop = uring.getLoop();
+      process.on('uncaughtException', (error) => console.log('uncaught', error.message));
+      let settled = 0;
+      for (let k = 0; k < 4; k++) {
+        loop.submitCallback((s, i) => s.prepNop(i), { syscall: 'nop' }, () => {
+          settled++;
+          if (k === 0) throw new Error('callback failed');
+        });
+      }
+      setTimeout(() => console.log('settled', settled), 100);
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['uncaught callback failed', 'settled 4']);
+    expect(r.status).toBe(0);
+  });
+
   it('exits at once when the only pending operation is unref\'d', () => {
     const r = node(`
       const loop = uring.getLoop();

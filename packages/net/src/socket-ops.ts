@@ -52,21 +52,27 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
   );
 }
 
+/** The error context of a socket operation with no address to show (node:net's `write EPIPE`); shared, never written. */
+const NO_ADDRESS = Object.freeze({});
+
 /**
  * send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects); with
- * `ms` under a linked timeout: ETIMEDOUT when it makes no progress in time.
+ * `ms` under a linked timeout: ETIMEDOUT when it makes no progress in time. Calls back
+ * (error, bytes) from the reap (Loop.submitCallback): a socket sends on every write, and a
+ * promise per send cost more than the send's own JavaScript.
  */
-export function send(fd: number, buffers: Buffer[], ms = 0): Promise<number> {
+export function send(fd: number, buffers: Buffer[], ms: number, callback: (error: Error | null, sent: number) => void): void {
   const timeout = limit(ms);
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
-    return getLoop().submit((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: {}, timeout });
+    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, callback);
+    return;
   }
   const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.length })));
   const at = addressOf(vecs);
   const n = buffers.length;
-  return getLoop().submit((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: {}, timeout });
+  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: NO_ADDRESS, timeout }, callback);
 }
 
 export function shutdown(fd: number): Promise<number> {

@@ -354,24 +354,22 @@ export class Socket extends Duplex {
 
   /**
    * Sends `rest` in full — again from where a short send stopped — then calls back and counts the
-   * write out of flight (_destroy closes the descriptor only after the last one). Reactions on
-   * the send's own promise, not an async function: a write allocates no promise of its own.
+   * write out of flight (_destroy closes the descriptor only after the last one). The send calls
+   * back from the loop's reap: a write allocates no promise.
    */
   #sendFrom(rest: Buffer[], callback: (error?: Error | null) => void): void {
     if (rest.length === 0) {
       queueMicrotask(() => this.#wrote(callback));
       return;
     }
-    ops.send(this.#fd, rest, this.#sendTimeout).then(
-      (n) => {
-        this.#bytesWritten += n;
-        this.#touch();
-        const next = unsent(rest, n);
-        if (next.length > 0) this.#sendFrom(next, callback);
-        else this.#wrote(callback);
-      },
-      (error: Error) => this.#wrote(callback, error),
-    );
+    ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => {
+      if (error) return this.#wrote(callback, error);
+      this.#bytesWritten += n;
+      this.#touch();
+      const next = unsent(rest, n);
+      if (next.length > 0) this.#sendFrom(next, callback);
+      else this.#wrote(callback);
+    });
   }
 
   /** The write is over: its callback, then the count _destroy waits on (also if the callback throws). */
