@@ -26,6 +26,31 @@ describe('figuresOf', () => {
     expect(formatTable(result, true).split('\n')[1]).toBe('| --- | --- | ---: | ---: | ---: |');
   });
 
+  it('shows a diagnostic reading with its plain ratio and a note, and leaves it out of the chart', async () => {
+    const figures = figuresOf('net', {
+      results: [
+        { name: 'server CPU per trip', unit: 's', ours: 2e-6, theirs: 4e-6, ratio: 0.5, lowerIsBetter: true },
+        { name: 'server per trip: system CPU alone', unit: 's', ours: 1e-6, theirs: 4e-6, ratio: 0.25, diagnostic: true },
+      ],
+    });
+    expect(figures.map((f) => [f.name, f.diagnostic])).toEqual([
+      ['server CPU per trip', undefined],
+      ['server per trip: system CPU alone', true],
+    ]);
+    const result: SuiteResult = { mode: 'quick', date: '2026-12-06', machine: { kernel: '6.18', node: 'v20', cpus: 2, cpu: 'x' }, figures, failures: [] };
+    const text = formatTable(result);
+    expect(text).toContain('2.00x *');
+    expect(text).toContain('ratio 0.25 †');
+    expect(text).toContain('† not a comparison');
+    const markdown = formatTable(result, true);
+    expect(markdown).toContain('\n\n\\* a cost');
+    expect(markdown).toContain('\n\n† not a comparison');
+    const { renderChart } = await import('./chart.js');
+    const svg = renderChart(result);
+    expect(svg).toContain('server CPU per trip');
+    expect(svg).not.toContain('system CPU alone');
+  });
+
   it('rejects a report without results', () => {
     expect(() => figuresOf('x', { nope: 1 })).toThrow('report without results');
   });

@@ -25,6 +25,11 @@ export interface Figure {
   lowerIsBetter?: boolean;
   /** How many times better than Node: ratio, or 1/ratio for costs. */
   speedup: number;
+  /**
+   * Not a comparison but a reading that explains one (a kernel-time floor, a client's CPU load):
+   * shown with its plain ratio, ours ÷ Node's, and left out of the chart.
+   */
+  diagnostic?: boolean;
 }
 
 /** What `uring-demo bench` produces (and writes as results.json). */
@@ -94,7 +99,7 @@ export function figuresOf(pkg: string, report: unknown): Figure[] {
     if (typeof r.name !== 'string' || typeof r.unit !== 'string') continue;
     const base = { name: r.name, unit: r.unit, baseline: typeof r.baseline === 'string' ? r.baseline : undefined, reps: typeof r.reps === 'number' ? r.reps : undefined };
     if (num(r.ours) && num(r.theirs) && num(r.ratio)) {
-      add({ ...base, ours: r.ours, theirs: r.theirs, ratio: r.ratio, ratioMin: r.ratioMin as number | undefined, ratioMax: r.ratioMax as number | undefined, lowerIsBetter: r.lowerIsBetter === true || undefined });
+      add({ ...base, ours: r.ours, theirs: r.theirs, ratio: r.ratio, ratioMin: r.ratioMin as number | undefined, ratioMax: r.ratioMax as number | undefined, lowerIsBetter: r.lowerIsBetter === true || undefined, diagnostic: r.diagnostic === true || undefined });
       if (num(r.uvIoUring) && num(r.ratioVsUvIoUring)) {
         add({ ...base, baseline: `${base.baseline ?? 'Node'} with UV_USE_IO_URING=1`, ours: r.ours, theirs: r.uvIoUring, ratio: r.ratioVsUvIoUring });
       }
@@ -158,14 +163,18 @@ export function formatTable(result: SuiteResult, markdown = false): string {
     f.name + (f.baseline ? ` (vs ${f.baseline})` : ''),
     formatValue(f.ours, f.unit),
     formatValue(f.theirs, f.unit),
-    `${f.speedup.toFixed(2)}x${f.lowerIsBetter ? ' *' : ''}`,
+    f.diagnostic ? `ratio ${f.ratio.toFixed(2)} †` : `${f.speedup.toFixed(2)}x${f.lowerIsBetter ? ' *' : ''}`,
   ]);
-  const note = result.figures.some((f) => f.lowerIsBetter) ? '\n\n* a cost (time per operation: latency, CPU per trip): the column is Node\'s ÷ ours, so above 1x is better here too.' : '';
+  const notes: string[] = [];
+  if (result.figures.some((f) => f.lowerIsBetter && !f.diagnostic)) notes.push("* a cost (time per operation: latency, CPU per trip): the column is Node's ÷ ours, so above 1x is better here too.");
+  if (result.figures.some((f) => f.diagnostic)) notes.push("† not a comparison: ours ÷ Node's of a reading that explains the figure above it (a kernel-time floor, a client's CPU load).");
   if (markdown) {
     const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-    return [line(header), line(header.map((_, i) => (i >= 2 ? '---:' : '---'))), ...rows.map(line)].join('\n') + note.replace('* a', '\\* a');
+    const table = [line(header), line(header.map((_, i) => (i >= 2 ? '---:' : '---'))), ...rows.map(line)].join('\n');
+    return [table, ...notes.map((n) => n.replace(/^\*/, '\\*'))].join('\n\n');
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const pad = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [pad(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(pad)].join('\n') + note;
+  const table = [pad(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(pad)].join('\n');
+  return notes.length > 0 ? `${table}\n\n${notes.join('\n')}` : table;
 }

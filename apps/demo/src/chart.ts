@@ -17,7 +17,7 @@ function spread(f: Figure): [number, number] | undefined {
  * Plain SVG 1.1 with no scripts or external fonts, so browsers and converters render it alike.
  */
 export function renderChart(result: SuiteResult): string {
-  const figures = result.figures;
+  const figures = result.figures.filter((f) => !f.diagnostic); // readings, not comparisons
   const labelWidth = 430;
   const plotWidth = 520;
   const rowHeight = 26;

@@ -3,7 +3,7 @@
 // liburing), one io_uring_enter per batch, a COOP_TASKRUN | TASKRUN_FLAG ring like the loop's.
 // What a server can cost per round trip on this machine without JavaScript.
 // Usage: echo -> listens on 127.0.0.1, an ephemeral port, printed on stdout; each line read from
-// stdin makes it print its CPU time in microseconds (user + system, getrusage); exits at EOF on stdin.
+// stdin makes it print its CPU time in microseconds, user and system (getrusage); exits at EOF on stdin.
 // Built for the benchmark's 64-byte ping-pong: each receive is sent back whole from a
 // per-connection buffer before the peer sends again.
 #include <arpa/inet.h>
@@ -119,7 +119,7 @@ int main(void) {
         if (cqe->res <= 0) return 0;
         struct rusage usage;
         getrusage(RUSAGE_SELF, &usage);
-        printf("%ld\n", (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000L + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+        printf("%ld %ld\n", usage.ru_utime.tv_sec * 1000000L + usage.ru_utime.tv_usec, usage.ru_stime.tv_sec * 1000000L + usage.ru_stime.tv_usec);
         fflush(stdout);
         read_control();
       } else if (kind == ACCEPT) {

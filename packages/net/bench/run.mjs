@@ -2,12 +2,16 @@
 // @uring/net benchmarks (`pnpm bench`). The server under test runs in its own process — @uring/net's
 // and node:net's, interleaved rep by rep — and reports its CPU time; the load comes from this one:
 //   1. echo ping-pong, 64 B messages over 64 connections, load from a node:net client: round
-//      trips/s and the server's CPU time per round trip;
+//      trips/s and the server's CPU time per round trip — its system (kernel) part too, and that
+//      part alone against node:net's whole: the floor no user-space change can go below;
 //   2. the same with the load from a client built on @uring/net;
 //   3. one connection streaming 64 KiB writes to a sink server, writer and sink on the same
-//      implementation: MB/s;
+//      implementation: MB/s, and the writer's (this process) and the sink's CPU per MB and floors;
 //   4. node:http hello world (over @uring/net sockets vs node:net) under autocannon, 64 connections:
-//      requests/s and server CPU per request;
+//      requests/s, server CPU per request and its floor, and autocannon's CPU load (it runs in this
+//      process: near 1 CPU, the client sets the pace, whatever the server); then under wrk (C,
+//      Debian's package; skipped, saying so, where it is not installed), which costs far less per
+//      request, so the server sets the pace;
 //   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
 //   6. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
 //      @uring/net's: what a server can cost per round trip here without JavaScript;
@@ -40,21 +44,22 @@ async function startServer(kind, mode) {
   const cpu = async () => {
     child.send('cpu');
     const [{ cpu }] = await once(child, 'message');
-    return (cpu.user + cpu.system) / 1e6;
+    return { user: cpu.user / 1e6, system: cpu.system / 1e6 };
   };
   return { child, port, cpu, stop: () => child.send('exit') };
 }
 
-/** The C echo server (bench/echo.c): its port on its first line; each line we send makes it print its CPU time in µs. */
+/** The C echo server (bench/echo.c): its port on its first line; each line we send makes it print its user and system CPU time in µs. */
 async function startCServer() {
   const child = spawn(cProgram(fileURLToPath(new URL('./echo.c', import.meta.url))), [], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdout.setEncoding('utf8');
   const lines = child.stdout[Symbol.asyncIterator]();
-  const nextLine = async () => Number((await lines.next()).value.trim());
-  const port = await nextLine();
+  const nextLine = async () => (await lines.next()).value.trim().split(' ').map(Number);
+  const [port] = await nextLine();
   const cpu = async () => {
     child.stdin.write('cpu\n');
-    return (await nextLine()) / 1e6;
+    const [user, system] = await nextLine();
+    return { user: user / 1e6, system: system / 1e6 };
   };
   return { child, port, cpu, stop: () => child.stdin.end() };
 }
@@ -107,6 +112,28 @@ async function stream(port, net) {
   return { ops: bytes / 1e6, elapsed };
 }
 
+/** Why wrk cannot be run here (not installed: it is Debian's `wrk` package), or undefined when it can. */
+function noWrk() {
+  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return probe.error ? `wrk not found (${probe.error.code}; Debian: apt-get install wrk)` : undefined;
+}
+
+/**
+ * wrk (C, epoll; one thread, 64 connections) against the server for `seconds`: requests. A
+ * client that costs far less per request than the server: the server, not the client, sets the pace.
+ */
+async function wrk(port) {
+  const duration = Math.max(1, Math.round(seconds));
+  const child = spawn('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${duration}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const [code] = await once(child, 'exit');
+  const done = /(\d+) requests in ([\d.]+)(m?s)/.exec(out);
+  if (code !== 0 || !done) throw new Error(`wrk failed (exit ${code}): ${out}`);
+  if (/Non-2xx/.test(out)) throw new Error(`wrk saw failed responses: ${out}`);
+  return { ops: Number(done[1]), elapsed: Number(done[2]) / (done[3] === 'ms' ? 1000 : 1) };
+}
+
 /** autocannon against the server for `seconds`: requests. */
 async function http(port) {
   const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: Math.max(1, Math.round(seconds)), pipelining: 1 });
@@ -116,12 +143,20 @@ async function http(port) {
 /** Runs `load` against the uring and node servers of `mode`, interleaved; returns the per-rep rates and CPU per op. */
 async function compareServers(mode, load, ours = 'uring') {
   const servers = { [ours]: await startServer(ours, mode), node: await startServer('node', mode) };
+  // The server's CPU (user and system), and this process's — the client's — over the run.
   const measure = async (kind) => {
     const server = servers[kind];
     const before = await server.cpu();
+    const clientBefore = process.cpuUsage();
+    const start = performance.now();
     const { ops, elapsed } = await load(server.port, kind);
-    const cpu = (await server.cpu()) - before;
-    return { rate: ops / elapsed, cpuPerOp: cpu / ops };
+    const wall = (performance.now() - start) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const after = await server.cpu();
+    const user = after.user - before.user;
+    const system = after.system - before.system;
+    const clientCpu = (client.user + client.system) / 1e6;
+    return { rate: ops / elapsed, cpuPerOp: (user + system) / ops, systemPerOp: system / ops, serverLoad: (user + system) / wall, clientPerOp: clientCpu / ops, clientSystemPerOp: client.system / 1e6 / ops, clientLoad: clientCpu / wall };
   };
   await measure(ours);
   await measure('node');
@@ -146,24 +181,65 @@ function noDeferTaskrun() {
 }
 
 const results = [];
-/** Adds the rate figure (and the CPU figure when `cpuName` is given) of a comparison. */
-function record({ a, b }, name, unit, cpuName, cpuUnit, label = '@uring/net') {
+/**
+ * Adds the rate figure (and the CPU figure when `cpuName` is given) of a comparison, then each of
+ * `extras`: { name, unit ('s' per operation, or 'CPUs'), ours(x), theirs(y) } read off the same
+ * reps: a cost (lower is better), or with `diagnostic` a reading that explains a figure (a floor,
+ * a load) rather than a comparison.
+ */
+function record({ a, b }, name, unit, cpuName, cpuUnit, label = '@uring/net', extras = []) {
   const rates = a.map((x, k) => x.rate / b[k].rate);
   const rate = { name, unit, baseline: 'node:net', ours: median(a.map((x) => x.rate)), theirs: median(b.map((x) => x.rate)), ratio: median(rates), ratioMin: Math.min(...rates), ratioMax: Math.max(...rates), reps };
   results.push(rate);
   log(`${name.padEnd(52)} ${label.padEnd(10)} ${fmt(rate.ours).padStart(9)} ${unit}   node:net ${fmt(rate.theirs).padStart(9)}   ratio ${rate.ratio.toFixed(2)} (${rate.ratioMin.toFixed(2)}–${rate.ratioMax.toFixed(2)})`);
-  if (!cpuName) return;
-  const cpus = a.map((x, k) => x.cpuPerOp / b[k].cpuPerOp);
-  const cpu = { name: cpuName, unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerOp)), theirs: median(b.map((x) => x.cpuPerOp)), ratio: median(cpus), ratioMin: Math.min(...cpus), ratioMax: Math.max(...cpus), reps };
-  results.push(cpu);
-  log(`${cpuName.padEnd(52)} ${label.padEnd(10)} ${(cpu.ours * 1e6).toFixed(2).padStart(9)} µs${' '.repeat(cpuUnit.length - 2)}   node:net ${(cpu.theirs * 1e6).toFixed(2).padStart(9)}   ratio ${cpu.ratio.toFixed(2)} (lower is better)`);
+  if (cpuName) {
+    const cpus = a.map((x, k) => x.cpuPerOp / b[k].cpuPerOp);
+    const cpu = { name: cpuName, unit: 's', baseline: 'node:net', lowerIsBetter: true, ours: median(a.map((x) => x.cpuPerOp)), theirs: median(b.map((x) => x.cpuPerOp)), ratio: median(cpus), ratioMin: Math.min(...cpus), ratioMax: Math.max(...cpus), reps };
+    results.push(cpu);
+    log(`${cpuName.padEnd(52)} ${label.padEnd(10)} ${(cpu.ours * 1e6).toFixed(2).padStart(9)} µs${' '.repeat(cpuUnit.length - 2)}   node:net ${(cpu.theirs * 1e6).toFixed(2).padStart(9)}   ratio ${cpu.ratio.toFixed(2)} (lower is better)`);
+  }
+  for (const extra of extras) {
+    const ratios = a.map((x, k) => extra.ours(x) / extra.theirs(b[k]));
+    const row = { name: extra.name, unit: extra.unit, baseline: 'node:net', ours: median(a.map(extra.ours)), theirs: median(b.map(extra.theirs)), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), reps };
+    if (extra.diagnostic) row.diagnostic = true; // a reading that explains a figure, not a comparison
+    else if (!extra.higherIsBetter) row.lowerIsBetter = true;
+    results.push(row);
+    const value = (v) => (extra.unit === 's' ? `${(v * 1e6).toFixed(2).padStart(9)} µs` : `${v.toFixed(2).padStart(9)} ${extra.unit}`);
+    log(`${extra.name.padEnd(52)} ${label.padEnd(10)} ${value(row.ours)}   node:net ${value(row.theirs)}   ratio ${row.ratio.toFixed(2)}${row.diagnostic ? ' (a reading, not a comparison)' : row.lowerIsBetter ? ' (lower is better)' : ''}`);
+  }
 }
 
+/**
+ * The floor under a server's CPU per operation: its system (kernel) time alone against node:net's
+ * whole CPU time — the ratio it would reach if all its user-space work (JavaScript, libuv, N-API)
+ * cost nothing. Where this is above a target, no change in user space reaches it.
+ */
+const kernelFloor = (what) => ({ name: `${what}: system CPU alone vs node:net's total`, unit: 's', ours: (x) => x.systemPerOp, theirs: (y) => y.cpuPerOp, diagnostic: true });
+const systemCpu = (what) => ({ name: `${what}: system CPU`, unit: 's', ours: (x) => x.systemPerOp, theirs: (y) => y.systemPerOp });
+
 log(`@uring/net benchmarks — Node ${process.version}, ${reps} interleaved reps, medians; servers in their own processes\n`);
-record(await compareServers('echo', (port) => pingPong(port, nodeNet)), 'echo 64 B x 64 conns (node:net client)', 'trips/s', 'server CPU per round trip (node:net client)', 'trips/s');
+record(await compareServers('echo', (port) => pingPong(port, nodeNet)), 'echo 64 B x 64 conns (node:net client)', 'trips/s', 'server CPU per round trip (node:net client)', 'trips/s', undefined, [
+  systemCpu('server per round trip (node:net client)'),
+  kernelFloor('server per round trip (node:net client)'),
+]);
 record(await compareServers('echo', (port, kind) => pingPong(port, clients[kind])), 'echo 64 B x 64 conns (client on the same net)', 'trips/s', 'server CPU per round trip (same-net client)', 'trips/s');
-record(await compareServers('sink', (port, kind) => stream(port, clients[kind])), 'one connection streaming 64 KiB writes', 'MB/s');
-record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s');
+record(await compareServers('sink', (port, kind) => stream(port, clients[kind])), 'one connection streaming 64 KiB writes', 'MB/s', undefined, undefined, undefined, [
+  { name: 'streaming: writer (this process) CPU per MB', unit: 's', ours: (x) => x.clientPerOp, theirs: (y) => y.clientPerOp },
+  { name: "streaming: writer per MB: system CPU alone vs node:net's total", unit: 's', ours: (x) => x.clientSystemPerOp, theirs: (y) => y.clientPerOp, diagnostic: true },
+  { name: 'streaming: sink CPU per MB', unit: 's', ours: (x) => x.cpuPerOp, theirs: (y) => y.cpuPerOp },
+  kernelFloor('streaming: sink per MB'),
+]);
+record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s', undefined, [
+  kernelFloor('http: server per request'),
+  // autocannon runs in this process: near 1 CPU it, not the server, sets the pace.
+  { name: "http: autocannon's CPU load (this process)", unit: 'CPUs', ours: (x) => x.clientLoad, theirs: (y) => y.clientLoad, diagnostic: true },
+]);
+const wrkMissing = noWrk();
+if (wrkMissing === undefined) {
+  record(await compareServers('http', (port) => wrk(port)), 'node:http hello world, wrk, 64 conns', 'req/s', 'server CPU per request (wrk)', 'req/s', undefined, [
+    { name: 'http (wrk): server CPU load', unit: 'CPUs', ours: (x) => x.serverLoad, theirs: (y) => y.serverLoad, diagnostic: true },
+  ]);
+} else log(`node:http under wrk: skipped, ${wrkMissing}`);
 record(
   await compareServers('echo', (port) => pingPong(port, nodeNet), 'c'),
   'echo 64 B x 64 conns, C server on the ring (node:net client)',
@@ -171,6 +247,7 @@ record(
   'server CPU per round trip, C server on the ring',
   'trips/s',
   'C',
+  [kernelFloor('C server per round trip')],
 );
 const deferMissing = noDeferTaskrun();
 if (deferMissing === undefined) {
