@@ -202,7 +202,7 @@ function record({ a, b }, name, unit, cpuName, cpuUnit, label = '@uring/net', ex
     const ratios = a.map((x, k) => extra.ours(x) / extra.theirs(b[k]));
     const row = { name: extra.name, unit: extra.unit, baseline: 'node:net', ours: median(a.map(extra.ours)), theirs: median(b.map(extra.theirs)), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), reps };
     if (extra.diagnostic) row.diagnostic = true; // a reading that explains a figure, not a comparison
-    else if (!extra.higherIsBetter) row.lowerIsBetter = true;
+    else row.lowerIsBetter = true;
     results.push(row);
     const value = (v) => (extra.unit === 's' ? `${(v * 1e6).toFixed(2).padStart(9)} µs` : `${v.toFixed(2).padStart(9)} ${extra.unit}`);
     log(`${extra.name.padEnd(52)} ${label.padEnd(10)} ${value(row.ours)}   node:net ${value(row.theirs)}   ratio ${row.ratio.toFixed(2)}${row.diagnostic ? ' (a reading, not a comparison)' : row.lowerIsBetter ? ' (lower is better)' : ''}`);
