@@ -384,6 +384,27 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       closeSync(w);
     });
 
+    it('does not wake up for completions it reaped inline: the eventfd is off while the submitting microtask reaps', async () => {
+      const loop = make();
+      for (let k = 0; k < 10; k++) await loop.nop(); // each completes during its own submit and is reaped there
+      await tick();
+      await tick();
+      expect(loop.metrics.inlineReaps).toBeGreaterThanOrEqual(9);
+      expect(loop.metrics.idleWakeups).toBe(0);
+      // A DEFER_TASKRUN ring keeps its eventfd on (its signal comes when deferred work is queued).
+      if (!((options.flags ?? 0) & SetupFlag.DEFER_TASKRUN)) expect(loop.metrics.wakeups).toBe(0);
+      // And what completes later still wakes it: a read that waits for a pipe write.
+      const [r, w] = pipe();
+      const read = loop.read(r, Buffer.alloc(4));
+      await tick();
+      writeSync(w, 'late');
+      await expect(read).resolves.toMatchObject({ bytesRead: 4 });
+      expect(loop.metrics.wakeups).toBeGreaterThanOrEqual(1);
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+    });
+
     it('submitCallback() runs one io_uring_enter for a tick of operations, like submit()', async () => {
       const loop = make();
       const before = loop.metrics.enters;

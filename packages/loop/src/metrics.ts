@@ -16,6 +16,10 @@ export class Metrics {
   rearms = 0;
   /** Batches of CQEs reaped right after the io_uring_enter that completed them inline, without waiting for the eventfd. */
   inlineReaps = 0;
+  /** Times the eventfd woke the loop to reap. */
+  wakeups = 0;
+  /** Wake-ups that found no CQE (all reaped already). Not counted on DEFER_TASKRUN rings, whose CQEs appear only once the reap has run the kernel's deferred work. */
+  idleWakeups = 0;
   /** Submissions retried after EBUSY/EAGAIN. */
   busyRetries = 0;
   /** The most operations in flight at once. */
@@ -36,7 +40,7 @@ export class Metrics {
   }
 
   toJSON() {
-    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight } = this;
-    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, busyRetries, maxInFlight };
+    const { submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, wakeups, idleWakeups, busyRetries, maxInFlight } = this;
+    return { inFlight: this.inFlight, backlog: this.backlog, submitted, completed, enters, cqOverflows, staleCqes, internalCqes, rearms, inlineReaps, wakeups, idleWakeups, busyRetries, maxInFlight };
   }
 }
