@@ -245,6 +245,11 @@ const rethrow = (error: unknown): never => {
   throw error;
 };
 
+/** What an operation's error names besides its syscall (path, dest, net address), or undefined when nothing. */
+function contextOf(options: { path?: ErrorContext['path']; dest?: ErrorContext['dest']; net?: ErrorContext['net'] }): ErrorContext | undefined {
+  return options.path === undefined && options.dest === undefined && options.net === undefined ? undefined : { path: options.path, dest: options.dest, net: options.net };
+}
+
 /** A new operation record: every Op is made here, so all have one shape. */
 function newOp(
   kind: Kind,
@@ -491,9 +496,7 @@ export class Loop {
    * entry point the typed methods and the layers above use.
    */
   submit<T = number>(prep: Prep, options: SubmitOptions<T>): Promise<T> {
-    const context =
-      options.path === undefined && options.dest === undefined && options.net === undefined ? undefined : { path: options.path, dest: options.dest, net: options.net };
-    return withCallerStack(this.#start<T>(prep, options.syscall, options.keep, options.map, options, context, options.success ?? 1));
+    return withCallerStack(this.#start<T>(prep, options.syscall, options.keep, options.map, options, contextOf(options), options.success ?? 1));
   }
 
   /**
@@ -526,8 +529,7 @@ export class Loop {
       process.nextTick(callback, refused, 0);
       return;
     }
-    const context = options.path === undefined && options.dest === undefined && options.net === undefined ? undefined : { path: options.path, dest: options.dest, net: options.net };
-    const op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, callback as (value: unknown) => void, ignore, options.keep, undefined, options.syscall, context, options.success ?? 1, options.timeout ?? this.#defaultTimeout, options.unref, options.signal, undefined);
+    const op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, callback as (value: unknown) => void, ignore, options.keep, undefined, options.syscall, contextOf(options), options.success ?? 1, options.timeout ?? this.#defaultTimeout, options.unref, options.signal, undefined);
     op.flags |= Flag.Callback;
     this.#enqueue(op);
   }
@@ -558,13 +560,14 @@ export class Loop {
     fixed = false,
     chained?: Op[],
   ): Promise<T> {
-    const signal = options.signal;
-    const timeout = options.timeout ?? this.#defaultTimeout;
-    if (this.#state !== 'open' || signal?.aborted || !(timeout >= 0)) {
+    const refused = this.#refusal(options);
+    if (refused) {
       // Refused before it started: the kernel never sees it.
       (options as SubmitOptions<T>).onRelease?.();
-      return Promise.reject(this.#refusal(options));
+      return Promise.reject(refused);
     }
+    const signal = options.signal;
+    const timeout = options.timeout ?? this.#defaultTimeout;
     let op!: Op;
     const promise = new Promise<T>((resolve, reject) => {
       op = newOp(kind, fd, addr, len, pos, fixed, prep, resolve, reject, keep, map, syscall, context, success, timeout, options.unref, signal, (options as SubmitOptions<T>).onRelease);
@@ -592,8 +595,7 @@ export class Loop {
     const shared: OpOptions = { signal: options.signal, unref: options.unref, timeout: 0 };
     const promises: Promise<number>[] = [];
     for (const step of steps) {
-      const context = step.path === undefined ? undefined : { path: step.path };
-      promises.push(withCallerStack(this.#start<number>(step.prep, step.syscall, step.keep, undefined, shared, context, 1, Kind.Custom, 0, 0, 0, 0, false, ops)));
+      promises.push(withCallerStack(this.#start<number>(step.prep, step.syscall, step.keep, undefined, shared, contextOf(step), 1, Kind.Custom, 0, 0, 0, 0, false, ops)));
     }
     if (ops.length !== steps.length) {
       // Refused before it started (a closed loop, an aborted signal): the kernel never sees it.
@@ -639,8 +641,7 @@ export class Loop {
       handle.end(new AbortError(undefined, { cause: options.signal.reason }));
       return handle;
     }
-    const context = options.path === undefined && options.net === undefined ? undefined : { path: options.path, net: options.net };
-    op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, context, 1, 0, options.unref, options.signal, undefined);
+    op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, contextOf(options), 1, 0, options.unref, options.signal, undefined);
     op.flags |= Flag.Multishot;
     op.multishot = handle;
     op.rearm = options.rearm ?? defaultRearm;
