@@ -61,7 +61,7 @@ const NO_ADDRESS = Object.freeze({});
  * (error, bytes) from the reap (Loop.submitCallback): a socket sends on every write, and a
  * promise per send cost more than the send's own JavaScript.
  */
-export function send(fd: number, buffers: Buffer[], ms: number, callback: (error: Error | null, sent: number) => void): void {
+export function send(fd: number, buffers: readonly Buffer[], ms: number, callback: (error: Error | null, sent: number) => void): void {
   const timeout = limit(ms);
   if (buffers.length === 1) {
     const b = buffers[0]!;

@@ -335,18 +335,21 @@ export class Socket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this._writev([{ chunk }], callback);
+    this.#send(chunk.length > 0 ? [chunk] : [], callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const buffers: Buffer[] = [];
+    for (const { chunk } of chunks) if (chunk.length > 0) buffers.push(chunk);
+    this.#send(buffers, callback);
+  }
+
+  /** A write's buffers (decodeStrings: every chunk is a Buffer), sent once connected. */
+  #send(buffers: Buffer[], callback: (error?: Error | null) => void): void {
     if (this.connecting || this.#fd === -1) {
       if (!this.connecting) return callback(socketClosed());
-      this.once('connect', () => this._writev(chunks, callback));
+      this.once('connect', () => this.#send(buffers, callback));
       return;
-    }
-    const buffers: Buffer[] = [];
-    for (const { chunk } of chunks) {
-      if (chunk.length > 0) buffers.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as unknown as string));
     }
     this.#inflight++;
     this.#sendFrom(buffers, callback);
@@ -357,7 +360,7 @@ export class Socket extends Duplex {
    * write out of flight (_destroy closes the descriptor only after the last one). The send calls
    * back from the loop's reap: a write allocates no promise.
    */
-  #sendFrom(rest: Buffer[], callback: (error?: Error | null) => void): void {
+  #sendFrom(rest: readonly Buffer[], callback: (error?: Error | null) => void): void {
     if (rest.length === 0) {
       queueMicrotask(() => this.#wrote(callback));
       return;
@@ -565,18 +568,16 @@ export class Socket extends Duplex {
   }
 }
 
-/** What is left of `buffers` once their first `n` bytes were sent. */
-function unsent(buffers: Buffer[], n: number): Buffer[] {
-  const next: Buffer[] = [];
-  for (const b of buffers) {
-    if (n >= b.length) n -= b.length;
-    else {
-      next.push(n > 0 ? b.subarray(n) : b);
-      n = 0;
-    }
+/** What is left of `buffers` once their first `n` bytes were sent (a shared empty array when nothing is: the common case). */
+function unsent(buffers: readonly Buffer[], n: number): readonly Buffer[] {
+  for (let k = 0; k < buffers.length; k++) {
+    const b = buffers[k]!;
+    if (n < b.length) return [n > 0 ? b.subarray(n) : b, ...buffers.slice(k + 1)];
+    n -= b.length;
   }
-  return next;
+  return NONE_LEFT;
 }
+const NONE_LEFT: readonly Buffer[] = Object.freeze([]);
 
 /** sendFile's arguments, checked the same way on both backends; a closed socket is ERR_SOCKET_CLOSED. */
 export function validateSendFile(socket: Duplex, fd: number, offset: number, length: number): void {
