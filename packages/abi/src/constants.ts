@@ -335,6 +335,7 @@ export const Linux = {
   SO_REUSEADDR: 2,
   SO_ERROR: 4,
   SO_KEEPALIVE: 9,
+  SO_LINGER: 13,
   SO_REUSEPORT: 15,
   IPPROTO_TCP: 6,
   IPPROTO_IPV6: 41,

@@ -45,6 +45,12 @@ describe('uringError', () => {
     expect(uringError(-62, 'io_uring_enter').message).toBe('ETIME: timer expired, io_uring_enter');
   });
 
+  it('names the local end of a bound connect as node:net does (exceptionWithHostPort with details)', () => {
+    const error = uringError(-111, 'connect', { net: { address: '127.0.0.1', port: 1, local: { address: '127.0.0.1', port: 5000 } } }) as NodeJS.ErrnoException & Record<string, unknown>;
+    expect(error.message).toBe('connect ECONNREFUSED 127.0.0.1:1 - Local (127.0.0.1:5000)');
+    expect({ address: error.address, port: error.port, localAddress: error.localAddress, localPort: error.localPort }).toEqual({ address: '127.0.0.1', port: 1, localAddress: '127.0.0.1', localPort: 5000 });
+  });
+
   it('check() passes results through and throws negative ones', () => {
     expect(check(5, 'read')).toBe(5);
     expect(() => check(-9, 'read')).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'read' }));

@@ -42,6 +42,8 @@ export interface NetErrorContext {
   port?: number;
   /** `listen EADDRINUSE: address already in use :::8080` rather than `connect ECONNREFUSED 127.0.0.1:1`. */
   describe?: boolean;
+  /** The local end a connect was bound to (its localAddress and localPort options): ` - Local (127.0.0.1:5000)`, as node:net. */
+  local?: { address: string; port: number };
 }
 
 /**
@@ -165,19 +167,25 @@ export function validateInteger(value: unknown, name: string, min = Number.MIN_S
 /**
  * A socket error shaped like node:net's. `connect ECONNREFUSED 127.0.0.1:1` (Node's
  * exceptionWithHostPort) by default; with `describe`, `listen EADDRINUSE: address already in use
- * :::8080` (uvExceptionWithHostPort). `address`/`port` appear as properties when given.
+ * :::8080` (uvExceptionWithHostPort). `address`/`port` appear as properties when given, and
+ * `localAddress`/`localPort` with `local`.
  */
-export function netError(errno: number, syscall: string, context: NetErrorContext = {}): SystemError & { address?: string; port?: number } {
+export function netError(errno: number, syscall: string, context: NetErrorContext = {}): SystemError & { address?: string; port?: number; localAddress?: string; localPort?: number } {
   const [code, description] = errnoName(errno);
-  const { address, port } = context;
+  const { address, port, local } = context;
   let details = '';
   if (address !== undefined) details = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  if (local) details += ` - Local (${local.address}:${local.port})`;
   const message = context.describe ? `${syscall} ${code}: ${description}${details}` : `${syscall} ${code}${details}`;
-  const error = new Error(message) as SystemError & { address?: string; port?: number };
+  const error = new Error(message) as SystemError & { address?: string; port?: number; localAddress?: string; localPort?: number };
   error.errno = errno;
   error.code = code;
   error.syscall = syscall;
   if (address !== undefined) error.address = address;
   if (port !== undefined && port > 0) error.port = port;
+  if (local) {
+    error.localAddress = local.address;
+    error.localPort = local.port;
+  }
   return error;
 }
