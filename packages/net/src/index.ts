@@ -77,8 +77,36 @@ export function createHttpServer(...args: unknown[]): http.Server {
 }
 
 export const { isIP, isIPv4, isIPv6 } = nodeNet;
+/**
+ * node:net's own, for either backend: the address-family defaults connect() reads (autoSelectFamily
+ * and its attempt timeout — set through either module, they apply to both), BlockList and SocketAddress.
+ */
+export const { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout, BlockList, SocketAddress } = nodeNet;
 export { sendFile, type IoTimeouts };
 export { Server, Socket, type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
+export type { LookupFunction } from './connect.js';
+/** node:net's alias of Socket. */
+export const Stream = Socket;
 
-const net = { createServer, connect, createConnection, createHttpServer, sendFile, setIoTimeouts, isIP, isIPv4, isIPv6, Server, Socket, backend };
+const net = {
+  createServer,
+  connect,
+  createConnection,
+  createHttpServer,
+  sendFile,
+  setIoTimeouts,
+  isIP,
+  isIPv4,
+  isIPv6,
+  Server,
+  Socket,
+  Stream,
+  backend,
+  getDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+  BlockList,
+  SocketAddress,
+};
 export default net;

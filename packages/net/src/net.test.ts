@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
+import { silentListener } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -253,15 +254,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   it('connectTimeout ends an attempt the peer never answers with connect ETIMEDOUT, and validates like Node', async () => {
-    // A listener (python3, so that nobody accepts) with a backlog of 0: once one connection sits in
-    // its accept queue, the kernel drops further SYNs and a connect waits for its SYN retries.
-    const { LD_PRELOAD: _sanitizer, ...env } = process.env; // python3 must not load the sanitizer run's libasan
-    const stuck = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'], env });
-    const [line] = await once(stuck.stdout!, 'data');
-    const port = Number(String(line).trim());
-    const filler = nodeNet.connect(port, '127.0.0.1');
-    await once(filler, 'connect');
-
+    const { port, stop } = await silentListener();
     const started = Date.now();
     const client = net.connect({ port, host: '127.0.0.1', connectTimeout: 200 }) as AnySocket;
     const [error] = await once(client, 'error');
@@ -269,9 +262,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(errorOf(error)).toEqual({ name: 'Error', message: `connect ETIMEDOUT 127.0.0.1:${port}`, code: 'ETIMEDOUT', errno: -110, syscall: 'connect', address: '127.0.0.1', port });
     await once(client, 'close');
     expect(client.destroyed).toBe(true);
-    filler.destroy();
-    stuck.stdin!.end();
-    await once(stuck, 'exit');
+    await stop();
 
     // Under the limit: connected, and nothing fires later.
     const { server, port: open } = await listening(net, echo);

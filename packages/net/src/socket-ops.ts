@@ -31,6 +31,8 @@ export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, s
   withSockaddr('connect', fd, addr, net, 'connect', signal, timeout);
 /** bind(2) — reported as 'listen', as Node reports bind failures of a server. */
 export const bind = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('listen', fd, addr, net, 'bind');
+/** bind(2) of a connecting socket's local end (connect's localAddress/localPort): errors say `bind`, as node:net's. */
+export const bindLocal = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('bind', fd, addr, net, 'bind');
 
 export function listen(fd: number, backlog: number, net: NetErrorContext): Promise<number> {
   return getLoop().submit((s, i) => s.prepListen(i, fd, backlog), { syscall: 'listen', net });
@@ -91,6 +93,14 @@ export function sockName(fd: number, peer: boolean): SocketAddress | undefined {
 }
 
 /** setsockopt with an int value; returns 0 or -errno. */
+/** SO_LINGER on, with `seconds`: 0 makes close() reset the connection (RST) rather than end it. */
+export function setLinger(fd: number, seconds: number): number {
+  const b = Buffer.alloc(8);
+  b.writeInt32LE(1, 0);
+  b.writeInt32LE(seconds, 4);
+  return setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_LINGER, b);
+}
+
 export function setIntOption(fd: number, level: number, name: number, value: number): number {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value);

@@ -3,7 +3,9 @@ import { CqeFlag, FD_MAX, Linux, invalidArgType, outOfRange, validateInteger, ty
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
-import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
+import { isIP } from 'node:net';
+import { addressInfo } from './address.js';
+import { connectFirst, connectOne, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
 import { validateConnectTimeout } from './connect-timeout.js';
 import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import * as ops from './socket-ops.js';
@@ -21,12 +23,12 @@ export interface SocketOptions {
   keepAliveInitialDelay?: number;
 }
 
-/** node:net connect options: port and host (or a Unix path), family, timeout and socket options, signal. */
-export interface ConnectOptions {
-  port?: number | string;
-  host?: string;
+/**
+ * node:net connect options: port and host (or a Unix path), family, hints and lookup, the local
+ * end (localAddress, localPort), autoSelectFamily, timeout and socket options, signal.
+ */
+export interface ConnectOptions extends TcpConnectOptions {
   path?: string;
-  family?: number;
   timeout?: number;
   /** @uring/net's own: how long the connection attempt may take (see validateConnectTimeout). */
   connectTimeout?: number;
@@ -93,6 +95,8 @@ export class Socket extends Duplex {
   bytesRead = 0;
   /** The server that accepted this socket, if any. */
   server: unknown;
+  /** The `address:port` of each attempt when autoSelectFamily tried several addresses, else undefined (as node:net). */
+  declare readonly autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(options: SocketOptions = {}) {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
@@ -177,6 +181,11 @@ export class Socket extends Duplex {
     return local && local.family !== 'unix' ? local.address : undefined;
   }
 
+  get localFamily(): string | undefined {
+    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    return local && local.family !== 'unix' ? local.family : undefined;
+  }
+
   get localPort(): number | undefined {
     const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
     return local && local.family !== 'unix' ? local.port : undefined;
@@ -186,18 +195,27 @@ export class Socket extends Duplex {
     return (this.#fd >= 0 ? addressInfo(ops.sockName(this.#fd, false)) : undefined) ?? {};
   }
 
-  /** connect(options[, listener]), connect(port[, host][, listener]), connect(path[, listener]). */
+  /**
+   * connect(options[, listener]), connect(port[, host][, listener]), connect(path[, listener]).
+   * A host name is looked up now (options.lookup or dns.lookup; 'lookup' events); with several
+   * addresses and autoSelectFamily (node:net's default), they are tried in turn (see connectFirst).
+   */
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
     if (this.connecting || this.#fd !== -1) throw Object.assign(new Error('Socket is already connecting or connected'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' });
     if (options.path === undefined && options.port === undefined) throw missingArgs();
-    let port = 0;
-    if (options.path === undefined) {
-      if (typeof options.port !== 'number' && typeof options.port !== 'string') throw invalidArgType('options.port', 'of type number or string', options.port);
-      port = validatePort(options.port);
-    }
+    const plan = options.path === undefined ? planTcp(options) : undefined;
     const connectTimeout = validateConnectTimeout(options.connectTimeout);
     if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) this.setIoTimeouts(options);
+    this.connecting = true; // before the lookup: one that calls back at once must find the socket connecting
+    let targets: Promise<Target[] | undefined> | undefined;
+    try {
+      const literal = plan ? isIP(plan.host) : 0;
+      if (plan) targets = literal ? Promise.resolve([{ address: plan.host, family: literal as 4 | 6 }]) : lookupTargets(this, plan, options);
+    } catch (error) {
+      this.connecting = false;
+      throw error;
+    }
     if (cb) this.once('connect', cb);
     if (options.timeout) this.setTimeout(options.timeout);
     const { signal } = options;
@@ -209,38 +227,29 @@ export class Socket extends Duplex {
         this.once('close', () => signal.removeEventListener('abort', abort));
       }
     }
-    this.connecting = true;
-    this.#track(this.#connect(options, port, connectTimeout));
+    this.#unix = options.path !== undefined;
+    this.#track(this.#connect(options, plan, targets, connectTimeout));
     return this;
   }
 
-  async #connect(options: ConnectOptions, port: number, connectTimeout: number): Promise<void> {
-    let addr: SocketAddress;
-    let net: { address: string; port?: number };
+  async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | undefined, connectTimeout: number): Promise<void> {
+    const signal = this.#abort.signal;
+    let fd: number;
     try {
-      if (options.path !== undefined) {
-        addr = { family: 'unix', path: options.path };
-        net = { address: options.path };
-      } else {
-        const { address } = await resolveHost(options.host ?? 'localhost', options.family);
-        addr = ipAddress(address, port);
-        net = { address, port };
+      if (options.path !== undefined) fd = await connectOne(this, { path: options.path }, undefined, signal, connectTimeout);
+      else {
+        const list = await targets!;
+        if (list === undefined || !this.connecting) return;
+        fd = list.length === 1 ? await connectOne(this, list[0]!, plan, signal, connectTimeout) : await connectFirst(this, list, plan!, signal, connectTimeout);
       }
-      if (this.destroyed) return;
-      const fd = await ops.socket(ops.domainOf(addr), net);
-      if (this.destroyed) {
-        await ops.close(fd);
-        return;
-      }
-      this.#fd = fd;
-      await ops.connect(fd, addr, net, this.#abort.signal, connectTimeout);
     } catch (error) {
       this.connecting = false;
       if (!(error instanceof AbortError)) this.destroy(error as Error);
       return;
     }
+    this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
+    if (this.destroyed) return;
     this.connecting = false;
-    this.#unix = options.path !== undefined;
     if (options.noDelay) this.setNoDelay(true);
     if (options.keepAlive) this.setKeepAlive(true, options.keepAliveInitialDelay);
     this.#touch();
@@ -498,6 +507,28 @@ export class Socket extends Duplex {
   override resume(): this {
     if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
     return super.resume();
+  }
+
+  /**
+   * Closes the TCP connection with a reset (RST) instead of a FIN, then destroys the socket, as
+   * node:net's (uv_tcp_close_reset: SO_LINGER with a zero timeout, then close). A connecting
+   * socket resets once connected; a Unix socket cannot (ERR_INVALID_HANDLE_TYPE); a closed one is
+   * destroyed with ERR_SOCKET_CLOSED.
+   */
+  resetAndDestroy(): this {
+    if (this.#fd === -1 && !this.connecting) {
+      this.destroy(socketClosed());
+      return this;
+    }
+    if (this.#isUnix()) throw Object.assign(new TypeError('This handle type cannot be sent'), { code: 'ERR_INVALID_HANDLE_TYPE' });
+    if (this.connecting) this.once('connect', () => this.#reset());
+    else this.#reset();
+    return this;
+  }
+
+  #reset(): void {
+    ops.setLinger(this.#fd, 0);
+    this.destroy();
   }
 
   /** Ends the writable side, then destroys once it has finished (what http uses). */

@@ -1,0 +1,285 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as nodeNet from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import net, { backend } from './index.js';
+import { silentListener } from './testing.js';
+
+// connect()'s options beyond port and host, and the socket calls that go with them, against
+// node:net's: the same events in the same order, the same errors, the same results.
+
+type AnySocket = nodeNet.Socket;
+const impls = { node: nodeNet as unknown as typeof net, uring: net };
+const dir = mkdtempSync(join(tmpdir(), 'uring-connect-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function listening(host: string, port = 0, handler: (s: AnySocket) => void = (s) => s.on('error', () => undefined)) {
+  const server = nodeNet.createServer(handler);
+  server.listen(port, host);
+  await once(server, 'listening');
+  return { server, port: (server.address() as nodeNet.AddressInfo).port };
+}
+const close = (server: nodeNet.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+/** A port nothing listens on (one the kernel just gave out, closed again). */
+async function closedPort(host = '127.0.0.1') {
+  const { server, port } = await listening(host);
+  await close(server);
+  return port;
+}
+
+const errorOf = (e: NodeJS.ErrnoException & Record<string, unknown>) => ({
+  name: e.name,
+  message: e.message,
+  code: e.code,
+  errno: e.errno,
+  syscall: e.syscall,
+  address: e.address,
+  port: e.port,
+  localAddress: e.localAddress,
+  localPort: e.localPort,
+  errors: (e as unknown as AggregateError).errors?.map((x: Error) => x.message),
+});
+
+/** A lookup for any name that answers `addresses` (dns.lookup's shape, with or without `all`) and records the options it was given. */
+function lookupOf(addresses: Array<{ address: string; family: number }>, seen: unknown[] = []) {
+  return (hostname: string, options: { all?: boolean }, callback: (...a: unknown[]) => void) => {
+    seen.push({ hostname, options: { ...options } });
+    setImmediate(() => (options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)));
+  };
+}
+
+const EVENTS = ['lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connectionAttemptTimeout', 'connect', 'ready', 'error', 'close'];
+
+/** Connects with `options` and records every connect-related event (errors by message and code) until 'connect' or 'close'. */
+async function connectEvents(impl: typeof net, options: object): Promise<{ events: unknown[]; socket: AnySocket }> {
+  const socket = impl.connect(options as nodeNet.NetConnectOpts) as AnySocket;
+  const events: unknown[] = [];
+  for (const name of EVENTS)
+    socket.on(name, (...args: unknown[]) => events.push([name, ...args.map((a) => (a instanceof Error ? `${(a as NodeJS.ErrnoException).code}: ${a.message}` : a))]));
+  await Promise.race([once(socket, 'connect'), once(socket, 'close')]);
+  return { events, socket };
+}
+
+describe(`connect options, as node:net's (backend: ${backend()})`, () => {
+  it('lookup: a custom lookup is called as Node calls it, its answer connected to, with the same events', async () => {
+    const { server, port } = await listening('127.0.0.1');
+    const results = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const seen: unknown[] = [];
+      const { events, socket } = await connectEvents(impl, { host: 'service.test', port, lookup: lookupOf([{ address: '127.0.0.1', family: 4 }], seen) });
+      expect(socket.remoteAddress).toBe('127.0.0.1');
+      socket.destroy();
+      results.push({ seen, events: [...events] });
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]!.events).toEqual([['lookup', null, '127.0.0.1', 4, 'service.test'], ['connectionAttempt', '127.0.0.1', port, 4], ['connect'], ['ready']]);
+
+    // Without autoSelectFamily (or with a family) the lookup is asked for one address.
+    for (const options of [{ autoSelectFamily: false }, { family: 4 }]) {
+      const asked = [];
+      for (const impl of [impls.node, impls.uring]) {
+        const seen: unknown[] = [];
+        const { socket } = await connectEvents(impl, { host: 'service.test', port, lookup: lookupOf([{ address: '127.0.0.1', family: 4 }], seen), ...options });
+        socket.destroy();
+        asked.push(seen);
+      }
+      expect(asked[1]).toEqual(asked[0]);
+    }
+    await close(server);
+  });
+
+  it('autoSelectFamily: the next address after a refused one, the attempts recorded; all refused is an AggregateError', async () => {
+    // Only 127.0.0.1 listens; the name answers ::1 first.
+    const { server, port } = await listening('127.0.0.1');
+    const both = [
+      { address: '::1', family: 6 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const { events, socket } = await connectEvents(impl, { host: 'dual.test', port, lookup: lookupOf(both) });
+      runs.push({ events: [...events], attempted: (socket as AnySocket & { autoSelectFamilyAttemptedAddresses?: string[] }).autoSelectFamilyAttemptedAddresses, remote: socket.remoteAddress, family: socket.localFamily });
+      socket.destroy();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.attempted).toEqual([`::1:${port}`, `127.0.0.1:${port}`]);
+    expect(runs[0]!.remote).toBe('127.0.0.1');
+    await close(server);
+
+    // Nobody listens: every attempt fails, one error for all.
+    const closed = await closedPort();
+    const failures = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = impl.connect({ host: 'dual.test', port: closed, lookup: lookupOf(both) }) as AnySocket;
+      const [error] = await once(socket, 'error');
+      failures.push(errorOf(error));
+    }
+    expect(failures[1]).toEqual(failures[0]);
+    expect(failures[0]).toMatchObject({ name: 'AggregateError', code: 'ECONNREFUSED', errors: [`connect ECONNREFUSED ::1:${closed}`, `connect ECONNREFUSED 127.0.0.1:${closed}`] });
+  });
+
+  it('autoSelectFamily: an address that does not answer is given autoSelectFamilyAttemptTimeout, then the next one is tried', async () => {
+    // 127.0.0.1:port never answers (its accept queue is full); ::1:port does.
+    const { port, stop } = await silentListener();
+    const { server } = await listening('::1', port);
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const started = Date.now();
+      const { events, socket } = await connectEvents(impl, { host: 'slow.test', port, autoSelectFamilyAttemptTimeout: 100, lookup: lookupOf([{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+      runs.push({ events: [...events], remote: socket.remoteAddress });
+      socket.destroy();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.events.map((e) => (e as unknown[])[0])).toEqual(['lookup', 'lookup', 'connectionAttempt', 'connectionAttemptTimeout', 'connectionAttempt', 'connect', 'ready']);
+    expect(runs[0]!.remote).toBe('::1');
+    await stop();
+    await close(server);
+  });
+
+  it('localAddress and localPort: the connection leaves from there; failures name the local end as Node does', async () => {
+    const { server, port } = await listening('127.0.0.1');
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const localPort = await closedPort();
+      const accepted = once(server, 'connection');
+      const socket = impl.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort }) as AnySocket;
+      await once(socket, 'connect');
+      const [peer] = (await accepted) as [AnySocket];
+      runs.push({ local: socket.localPort === localPort, seenByServer: peer.remotePort === localPort, address: socket.localAddress, family: socket.localFamily });
+      socket.destroy();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ local: true, seenByServer: true, address: '127.0.0.1', family: 'IPv4' });
+
+    // A local port that is taken (a listener on it) fails the bind; a refused connect names its local end.
+    const closed = await closedPort();
+    const errors: Array<[unknown, unknown]> = [];
+    for (const options of [{ localAddress: '127.0.0.1', localPort: port, port: closed }, { localAddress: '127.0.0.1', localPort: await closedPort(), port: closed }, { localAddress: '127.0.0.1', port: closed }]) {
+      const pair = [];
+      for (const impl of [impls.node, impls.uring]) {
+        const socket = impl.connect({ host: '127.0.0.1', ...options }) as AnySocket;
+        const [error] = await once(socket, 'error');
+        pair.push(errorOf(error));
+      }
+      errors.push([pair[0], pair[1]]);
+    }
+    for (const [node, uring] of errors) expect(uring).toEqual(node);
+    expect(errors[0]![0]).toMatchObject({ message: `bind EADDRINUSE 127.0.0.1:${port}`, syscall: 'bind' });
+    expect((errors[1]![0] as { message: string }).message).toMatch(new RegExp(`^connect ECONNREFUSED 127.0.0.1:${closed} - Local \\(127.0.0.1:\\d+\\)$`));
+    await close(server);
+  });
+
+  it('validates like Node: localAddress, localPort, autoSelectFamily, its timeout, lookup, and what a lookup answers', async () => {
+    const thrown = (impl: typeof net, options: object) => {
+      try {
+        const socket = impl.connect(options as nodeNet.NetConnectOpts) as AnySocket;
+        socket.on('error', () => undefined).destroy();
+        return 'no error';
+      } catch (e) {
+        return errorOf(e as NodeJS.ErrnoException & Record<string, unknown>);
+      }
+    };
+    const port = await closedPort();
+    for (const bad of [
+      { localAddress: 'here' },
+      { localPort: '80' },
+      { autoSelectFamily: 'yes' },
+      { autoSelectFamilyAttemptTimeout: 0 },
+      { autoSelectFamilyAttemptTimeout: 1.5 },
+      { autoSelectFamilyAttemptTimeout: '100' },
+      { host: 'x.test', lookup: 42 },
+      { host: 'x.test', lookup: () => { throw new Error('lookup threw'); } },
+    ]) {
+      const ours = thrown(impls.uring, { host: '127.0.0.1', port, ...bad });
+      expect(ours).not.toBe('no error');
+      expect(ours).toEqual(thrown(impls.node, { host: '127.0.0.1', port, ...bad }));
+    }
+    // A lookup that answers something that is not an address: the socket's error, as Node's.
+    for (const answer of [{ address: 'not-an-ip', family: 4 }, { address: '127.0.0.1', family: 5 }]) {
+      for (const autoSelectFamily of [true, false]) {
+        const pair = [];
+        for (const impl of [impls.node, impls.uring]) {
+          const socket = impl.connect({ host: 'odd.test', port, autoSelectFamily, lookup: lookupOf([answer]) }) as AnySocket;
+          const [error] = await once(socket, 'error');
+          pair.push(errorOf(error));
+        }
+        expect(pair[1]).toEqual(pair[0]);
+      }
+    }
+  });
+
+  it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const seen: unknown[] = [];
+      const { server, port } = await listening('127.0.0.1', 0, (peer) => {
+        peer.on('error', (e: NodeJS.ErrnoException) => seen.push(['error', e.code]));
+        peer.on('end', () => seen.push(['end']));
+        peer.on('close', () => seen.push(['close']));
+      });
+      const socket = impl.connect(port, '127.0.0.1') as AnySocket;
+      await once(socket, 'connect');
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the server has the connection
+      const closed = once(socket, 'close');
+      expect(socket.resetAndDestroy()).toBe(socket);
+      const [hadError] = await closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      runs.push({ hadError, seen });
+      await close(server);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.seen).toEqual([['error', 'ECONNRESET'], ['close']]);
+
+    const path = join(dir, 'reset.sock');
+    const unix = nodeNet.createServer((s) => s.on('error', () => undefined)).listen(path);
+    await once(unix, 'listening');
+    const unixErrors = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = impl.connect(path) as AnySocket;
+      await once(socket, 'connect');
+      try {
+        socket.resetAndDestroy();
+        unixErrors.push('no error');
+      } catch (e) {
+        unixErrors.push(errorOf(e as NodeJS.ErrnoException & Record<string, unknown>));
+      }
+      socket.destroy();
+    }
+    expect(unixErrors[1]).toEqual(unixErrors[0]);
+    expect(unixErrors[0]).toMatchObject({ code: 'ERR_INVALID_HANDLE_TYPE' });
+    await close(unix);
+
+    const neverConnected = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = new impl.Socket() as unknown as AnySocket;
+      socket.resetAndDestroy();
+      const [error] = await once(socket, 'error');
+      neverConnected.push(errorOf(error));
+    }
+    expect(neverConnected[1]).toEqual(neverConnected[0]);
+  });
+
+  it("exports node:net's Stream, BlockList, SocketAddress and the autoSelectFamily defaults, which connect() follows", async () => {
+    expect(net.Stream).toBe(net.Socket);
+    const list = new net.BlockList();
+    list.addAddress('127.0.0.1');
+    expect(list.check('127.0.0.1')).toBe(true);
+    expect(new net.SocketAddress({ address: '::1', family: 'ipv6' }).address).toBe('::1');
+    const before = net.getDefaultAutoSelectFamily();
+    const { server, port } = await listening('127.0.0.1');
+    try {
+      net.setDefaultAutoSelectFamily(false);
+      expect(nodeNet.getDefaultAutoSelectFamily()).toBe(false);
+      const seen: Array<{ options: { all?: boolean } }> = [];
+      const { socket } = await connectEvents(net, { host: 'service.test', port, lookup: lookupOf([{ address: '127.0.0.1', family: 4 }], seen) });
+      socket.destroy();
+      expect(seen[0]!.options.all).toBeUndefined();
+    } finally {
+      net.setDefaultAutoSelectFamily(before);
+      await close(server);
+    }
+  });
+});
