@@ -12,8 +12,8 @@ import { httpOver } from './http.js';
 import { limitConnect, validateConnectTimeout } from './connect-timeout.js';
 import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import { sendFile } from './send-file.js';
-import { Server, type ListenOptions, type ServerOptions } from './server.js';
-import { Socket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
+import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
+import { Socket as UringSocket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
 
 /** The ring ops a socket needs: socket (5.19) and bind/listen (6.11) are the newest. */
 const NEEDED = [Op.SOCKET, Op.CONNECT, Op.ACCEPT, Op.RECV, Op.SEND, Op.SHUTDOWN, Op.BIND, Op.LISTEN];
@@ -31,9 +31,36 @@ export function backend(): 'io_uring' | 'node' {
   return uring() ? 'io_uring' : 'node';
 }
 
+/**
+ * The class exported under node:net's name: ours where the backend is io_uring. Where it is not,
+ * `new` of it makes node:net's (the same API: `new net.Socket()` then `connect()` works on either
+ * backend), and node:net's instances pass `instanceof`. A subclass always gets ours, whose methods
+ * it inherits.
+ */
+function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object): T {
+  const exported: T = new Proxy(ours, {
+    construct(target, args, newTarget) {
+      if (newTarget !== exported) return Reflect.construct(target, args, newTarget);
+      return uring() ? Reflect.construct(target, args) : Reflect.construct(theirs, args);
+    },
+    get(target, key, receiver) {
+      if (key === Symbol.hasInstance) return (value: unknown) => value instanceof target || (!uring() && value instanceof theirs);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return exported;
+}
+
+/** node:net's Socket on io_uring (see socket.ts); node:net's own where io_uring is unusable. */
+export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket);
+export type Socket = UringSocket;
+/** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. */
+export const Server: typeof UringServer = byBackend(UringServer, nodeNet.Server);
+export type Server = UringServer;
+
 export function createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server | nodeNet.Server {
   if (!uring()) return nodeNet.createServer(options as nodeNet.ServerOpts, connectionListener as never);
-  return new Server(options, connectionListener);
+  return new UringServer(options, connectionListener);
 }
 
 /** net.connect / net.createConnection: (options[, cb]), (port[, host][, cb]), (path[, cb]). */
@@ -48,7 +75,7 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
     return socket;
   }
   const [options] = normalizeConnectArgs(args);
-  const socket = new Socket({ allowHalfOpen: (options as ConnectOptions).allowHalfOpen });
+  const socket = new UringSocket({ allowHalfOpen: (options as ConnectOptions).allowHalfOpen });
   return socket.connect(...args);
 }
 
@@ -61,7 +88,7 @@ export const createConnection = connect;
  * the peer took none of the written data. 0 turns one off; an absent one is left as it is.
  */
 export function setIoTimeouts(socket: Socket | nodeNet.Socket, options: IoTimeouts): void {
-  if (socket instanceof Socket) {
+  if (socket instanceof UringSocket) {
     socket.setIoTimeouts(options);
     return;
   }
@@ -73,7 +100,7 @@ export function setIoTimeouts(socket: Socket | nodeNet.Socket, options: IoTimeou
 export function createHttpServer(listener?: http.RequestListener): http.Server;
 export function createHttpServer(options: http.ServerOptions, listener?: http.RequestListener): http.Server;
 export function createHttpServer(...args: unknown[]): http.Server {
-  return httpOver(() => (uring() ? new Server({ allowHalfOpen: true }) : undefined), ...(args as Parameters<typeof http.createServer>));
+  return httpOver(() => (uring() ? new UringServer({ allowHalfOpen: true }) : undefined), ...(args as Parameters<typeof http.createServer>));
 }
 
 export const { isIP, isIPv4, isIPv6 } = nodeNet;
@@ -83,7 +110,7 @@ export const { isIP, isIPv4, isIPv6 } = nodeNet;
  */
 export const { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout, BlockList, SocketAddress } = nodeNet;
 export { sendFile, type IoTimeouts };
-export { Server, Socket, type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
+export { type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
 export type { LookupFunction } from './connect.js';
 /** node:net's alias of Socket. */
 export const Stream = Socket;

@@ -380,6 +380,27 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect({ code, out, err }).toEqual({ code: 0, out: 'ping', err: '' });
   });
 
+  it('new Socket() then connect(), and new Server(), work on either backend, and instanceof holds', async () => {
+    const accepted: AnySocket[] = [];
+    const server = new net.Server(((s: AnySocket) => {
+      accepted.push(s);
+      s.end('hello');
+    }) as never) as unknown as AnyServer;
+    expect(server).toBeInstanceOf(net.Server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = new net.Socket() as unknown as AnySocket;
+    expect(socket).toBeInstanceOf(net.Socket);
+    socket.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1');
+    expect(String(await collect(socket))).toBe('hello');
+    expect(accepted[0]).toBeInstanceOf(net.Socket);
+    expect(net.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1').on('error', () => undefined).destroy()).toBeInstanceOf(net.Socket);
+    class Mine extends net.Socket {}
+    expect(new Mine()).toBeInstanceOf(net.Socket);
+    expect(new Mine()).toBeInstanceOf(Mine);
+    await close(server);
+  });
+
   it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {
     const { server, port } = await listening(net, () => undefined);
     const client = net.connect(port, '127.0.0.1') as AnySocket;
