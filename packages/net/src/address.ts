@@ -22,6 +22,33 @@ export function validatePort(port: unknown, name = 'Port', allowZero = true): nu
   return +port | 0;
 }
 
+/** Node's toNumber (lib/net.js): a non-negative number, or false. */
+export function toNumber(x: unknown): number | false {
+  const n = Number(x);
+  return n >= 0 ? n : false;
+}
+
+/** Node's isPipeName: a string that is not a non-negative number names a Unix socket. */
+export function isPipeName(s: unknown): s is string {
+  return typeof s === 'string' && toNumber(s) === false;
+}
+
+/**
+ * Node's normalizeArgs, shared by connect() and listen(): (options[, cb]) — a copy of options —,
+ * (path[, …][, cb]), or ([port][, host][, …][, cb]).
+ */
+export function normalizeArgs<T extends { port?: unknown; host?: string; path?: string }>(args: readonly unknown[]): [T, (() => void) | undefined] {
+  const last = args[args.length - 1];
+  const cb = typeof last === 'function' ? (last as () => void) : undefined;
+  if (args.length === 0) return [{} as T, undefined];
+  const [first, second] = args;
+  if (typeof first === 'object' && first !== null) return [{ ...(first as T) }, cb];
+  if (isPipeName(first)) return [{ path: first } as T, cb];
+  const options = { port: first } as T;
+  if (args.length > 1 && typeof second === 'string') options.host = second;
+  return [options, cb];
+}
+
 /** An IP literal as is; a name through dns.lookup (getaddrinfo, the order Node 20 uses: verbatim). */
 export async function resolveHost(host: string, family?: number): Promise<{ address: string; family: 4 | 6 }> {
   const literal = isIP(host);

@@ -70,7 +70,7 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
     const limit = validateConnectTimeout(options.connectTimeout);
     validateIoTimeouts(options); // before connecting, as Node validates
     const socket = (nodeNet.connect as (...a: unknown[]) => nodeNet.Socket)(...args);
-    limitConnect(socket, limit, options.path ?? options.host ?? 'localhost', options.path === undefined ? Number(options.port) : undefined);
+    limitConnect(socket, limit, options.path || options.host || 'localhost', options.path ? undefined : Number(options.port));
     if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) limitNodeIo(socket, options);
     return socket;
   }

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { Errno, Linux, netError, type SocketAddress } from '@uring/abi';
+import { chmodSync, statSync } from 'node:fs';
+import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
-import { addressInfo, ipAddress, resolveHost, validatePort } from './address.js';
+import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
 import { Socket } from './socket.js';
 import * as ops from './socket-ops.js';
 
@@ -12,33 +13,70 @@ export interface ServerOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /** The readable and writable highWaterMark of accepted sockets (default: the streams' default). */
+  highWaterMark?: number;
 }
 
-/** node:net listen options: port and host, or a Unix path, with backlog, ipv6Only, exclusive, signal. */
+/**
+ * node:net listen options: port and host, or a Unix path (readableAll / writableAll make its file
+ * readable / writable by all), with backlog, ipv6Only, exclusive (for cluster; no effect), and a
+ * signal that closes the server.
+ */
 export interface ListenOptions {
-  port?: number | string;
+  port?: number | string | null;
   host?: string;
   path?: string;
   backlog?: number;
   ipv6Only?: boolean;
   exclusive?: boolean;
+  readableAll?: boolean;
+  writableAll?: boolean;
   signal?: AbortSignal;
+  /** A socket descriptor to listen on (bound, or listening already), as node:net's `listen({ fd })`. */
+  fd?: number;
 }
+
+/** What listen() was asked for, checked: a port (on `host`, or every address) or a Unix path. */
+type ListenPlan = { backlog: number; ipv6Only: boolean } & ({ port: number; host: string | undefined } | { path: string; readableAll: boolean; writableAll: boolean } | { fd: number });
 
 function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
-/** Node's normalization of listen()'s arguments. */
-function listenArgs(args: unknown[]): [ListenOptions, (() => void) | undefined] {
-  const cb = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
-  const [first, second, third] = args;
-  if (first !== null && typeof first === 'object') return [{ ...(first as ListenOptions) }, cb];
-  if (typeof first === 'string' && Number.isNaN(Number(first))) return [{ path: first, backlog: second as number }, cb];
-  const options: ListenOptions = { port: (first ?? 0) as number };
-  if (typeof second === 'string') Object.assign(options, { host: second, backlog: third as number });
-  else if (typeof second === 'number') options.backlog = second;
-  return [options, cb];
+/**
+ * listen()'s arguments as Node's Server.prototype.listen reads them: port 0 when none is given
+ * (or `port: undefined | null`), the backlog from the options or from the arguments, a falsy host
+ * for every address; ERR_INVALID_ARG_VALUE for options with neither a port nor a path.
+ */
+function listenPlan(args: unknown[], options: ListenOptions): ListenPlan {
+  const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]);
+  const ipv6Only = Boolean(options.ipv6Only);
+  if (typeof options.fd === 'number' && options.fd >= 0) return { fd: options.fd, backlog: backlogFromArgs || 511, ipv6Only };
+  if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
+  if (typeof options.port === 'number' || typeof options.port === 'string') {
+    const port = validatePort(options.port, 'options.port');
+    return { port, host: options.host || undefined, backlog: options.backlog || backlogFromArgs || 511, ipv6Only };
+  }
+  if (options.path && isPipeName(options.path)) {
+    if (options.path[0] === '\0' && (options.readableAll || options.writableAll))
+      throw invalidArgValue('options', options, 'can not set readableAll or writableAllt to true when path is abstract unix socket');
+    return { path: options.path, readableAll: options.readableAll === true, writableAll: options.writableAll === true, backlog: options.backlog || backlogFromArgs || 511, ipv6Only };
+  }
+  if (!('port' in options || 'path' in options)) throw invalidArgValue('options', options, 'must have the property "port" or "path"');
+  throw invalidArgValue('options', options);
+}
+
+/** uv_pipe_chmod: adds read (and/or write) permission for everyone to a Unix socket's file. */
+function chmodAll(path: string, readable: boolean, writable: boolean): void {
+  const wanted = (readable ? 0o444 : 0) | (writable ? 0o222 : 0);
+  if (wanted === 0 || path[0] === '\0') return;
+  try {
+    const { mode } = statSync(path);
+    if ((mode & wanted) !== wanted) chmodSync(path, (mode | wanted) & 0o7777);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw uringError(-(e.errno === undefined ? Errno.EINVAL : Math.abs(e.errno)), 'uv_pipe_chmod');
+  }
 }
 
 /**
@@ -63,6 +101,11 @@ export class Server extends EventEmitter {
       options = {};
     }
     this.#options = { ...(options ?? {}) };
+    const { highWaterMark } = this.#options;
+    if (highWaterMark !== undefined) {
+      if (typeof highWaterMark !== 'number') throw invalidArgType('options.highWaterMark', 'of type number', highWaterMark);
+      if (highWaterMark < 0) delete this.#options.highWaterMark; // Node: the default then
+    }
     if (connectionListener) this.on('connection', connectionListener);
   }
 
@@ -72,33 +115,46 @@ export class Server extends EventEmitter {
 
   /** listen([port[, host[, backlog]]][, cb]), listen(path[, backlog][, cb]), listen(options[, cb]). */
   listen(...args: unknown[]): this {
-    const [options, cb] = listenArgs(args);
+    const [options, cb] = normalizeArgs<ListenOptions>(args);
     if (this.#fd !== -1 && !this.#closing) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
-    let port = 0;
-    if (options.path === undefined) port = validatePort(options.port ?? 0, 'options.port');
     if (cb) this.once('listening', cb);
+    const { signal } = options;
+    if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal)))
+      throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    const plan = listenPlan(args, options);
     this.#closing = false;
     this.#closeEmitted = false;
-    this.#start(options, port).catch((error: Error) => process.nextTick(() => this.emit('error', error)));
+    this.#start(plan).catch((error: Error) => process.nextTick(() => this.emit('error', error)));
+    if (signal) {
+      const abort = () => this.close();
+      // Aborted already: closed before it can listen — 'close' follows, 'listening' never, as
+      // Node's (whose close runs in a nextTick queued before its 'listening'; ours could be late).
+      if (signal.aborted) abort();
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', abort));
+      }
+    }
     return this;
   }
 
-  async #start(options: ListenOptions, port: number): Promise<void> {
-    const backlog = options.backlog ?? 511;
+  async #start(plan: ListenPlan): Promise<void> {
+    if ('fd' in plan) return this.#adopt(plan.fd, plan.backlog);
     let candidates: SocketAddress[];
-    if (options.path !== undefined) candidates = [{ family: 'unix', path: options.path }];
-    else if (options.host !== undefined) candidates = [ipAddress((await resolveHost(options.host)).address, port)];
-    else candidates = [ipAddress('::', port), ipAddress('0.0.0.0', port)]; // IPv6 (dual stack) where available, as Node
+    if ('path' in plan) candidates = [{ family: 'unix', path: plan.path }];
+    else if (plan.host !== undefined) candidates = [ipAddress((await resolveHost(plan.host)).address, plan.port)];
+    else candidates = [ipAddress('::', plan.port), ipAddress('0.0.0.0', plan.port)]; // IPv6 (dual stack) where available, as Node
     let lastError: unknown;
     for (const addr of candidates) {
-      const net = addr.family === 'unix' ? { address: addr.path, describe: true } : { address: addr.address, port, describe: true };
+      const net = addr.family === 'unix' ? { address: addr.path, describe: true } : { address: addr.address, port: addr.port, describe: true };
       let fd = -1;
       try {
         fd = await ops.socket(ops.domainOf(addr), net);
         if (addr.family !== 'unix') ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
-        if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
+        if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, plan.ipv6Only ? 1 : 0);
         await ops.bind(fd, addr, net);
-        await ops.listen(fd, backlog, net);
+        await ops.listen(fd, plan.backlog, net);
+        if ('path' in plan) chmodAll(plan.path, plan.readableAll, plan.writableAll);
       } catch (error) {
         if (fd !== -1) await ops.close(fd).catch(() => undefined);
         lastError = error;
@@ -109,13 +165,29 @@ export class Server extends EventEmitter {
         await ops.close(fd);
         return;
       }
-      this.#fd = fd;
-      this.#address = ops.sockName(fd, false) ?? addr;
-      this.#arm();
-      this.emit('listening');
+      this.#listening(fd, ops.sockName(fd, false) ?? addr);
       return;
     }
     throw lastError;
+  }
+
+  /** listen({ fd }): listen(2) on a descriptor given (libuv's listen on an opened handle); anything but a socket is EINVAL, as Node's. */
+  async #adopt(fd: number, backlog: number): Promise<void> {
+    const addr = Number.isInteger(fd) && fd <= FD_MAX ? ops.sockName(fd, false) : undefined; // stored into SQEs: 0.5 must not become fd 0
+    if (!addr) throw netError(-Errno.EINVAL, 'listen', { describe: true });
+    await ops.listen(fd, backlog, { describe: true });
+    if (this.#closing) {
+      await ops.close(fd);
+      return;
+    }
+    this.#listening(fd, ops.sockName(fd, false) ?? addr);
+  }
+
+  #listening(fd: number, addr: SocketAddress): void {
+    this.#fd = fd;
+    this.#address = addr;
+    this.#arm();
+    this.emit('listening');
   }
 
   /** One multishot accept for all connections; re-armed if the kernel ends it (e.g. EMFILE). */
@@ -138,11 +210,16 @@ export class Server extends EventEmitter {
       if (res !== -Errno.ECANCELED && !this.#closing) this.emit('error', netError(res, 'accept'));
       return;
     }
-    if (this.#closing || (this.maxConnections !== undefined && this.#connections.size >= this.maxConnections)) {
+    if (this.#closing) {
       ops.close(res).catch(() => undefined);
       return;
     }
-    const socket = new Socket({ fd: res, allowHalfOpen: this.#options.allowHalfOpen });
+    if (this.maxConnections && this.#connections.size >= this.maxConnections) {
+      this.#drop(res);
+      return;
+    }
+    const { highWaterMark } = this.#options;
+    const socket = new Socket({ fd: res, allowHalfOpen: this.#options.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark });
     socket.server = this;
     if (this.#options.noDelay) socket.setNoDelay(true);
     if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
@@ -153,6 +230,24 @@ export class Server extends EventEmitter {
     });
     if (this.#options.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
+  }
+
+  /** Over maxConnections (0: no limit, as Node): 'drop' with both ends of a TCP connection (none for Unix), and the connection closed. */
+  #drop(fd: number): void {
+    const local = ops.sockName(fd, false);
+    const remote = ops.sockName(fd, true);
+    if (local?.family === 'unix' || remote?.family === 'unix') this.emit('drop');
+    else {
+      const data = Object.create(null) as Record<string, unknown>;
+      data.localAddress = local?.address;
+      data.localPort = local?.port;
+      data.localFamily = local?.family;
+      data.remoteAddress = remote?.address;
+      data.remotePort = remote?.port;
+      data.remoteFamily = remote?.family;
+      this.emit('drop', data);
+    }
+    ops.close(fd).catch(() => undefined);
   }
 
   address(): { address: string; family: string; port: number } | string | null {

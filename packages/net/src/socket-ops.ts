@@ -92,7 +92,6 @@ export function sockName(fd: number, peer: boolean): SocketAddress | undefined {
   return n < 0 ? undefined : decodeSockaddr(out, n);
 }
 
-/** setsockopt with an int value; returns 0 or -errno. */
 /** SO_LINGER on, with `seconds`: 0 makes close() reset the connection (RST) rather than end it. */
 export function setLinger(fd: number, seconds: number): number {
   const b = Buffer.alloc(8);
@@ -101,6 +100,7 @@ export function setLinger(fd: number, seconds: number): number {
   return setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_LINGER, b);
 }
 
+/** setsockopt with an int value; returns 0 or -errno. */
 export function setIntOption(fd: number, level: number, name: number, value: number): number {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value);

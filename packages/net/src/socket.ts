@@ -4,7 +4,7 @@ import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { isIP } from 'node:net';
-import { addressInfo } from './address.js';
+import { addressInfo, normalizeArgs } from './address.js';
 import { connectFirst, connectOne, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
 import { validateConnectTimeout } from './connect-timeout.js';
 import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
@@ -21,6 +21,12 @@ export interface SocketOptions {
   /** Set SO_KEEPALIVE once connected, with this initial delay in ms. */
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /** The stream's buffer sizes, as for any Duplex (the server passes its highWaterMark option on). */
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+  /** Destroys the socket with an AbortError when aborted, as for any Duplex. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,15 +54,10 @@ function missingArgs(): TypeError & { code: string } {
   return error;
 }
 
-/** Node's normalizeArgs for connect(): (options[, cb]), (port[, host][, cb]), (path[, cb]). */
+/** connect()'s arguments, as Node's normalizeArgs reads them; none at all is ERR_MISSING_ARGS. */
 export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => void) | undefined] {
   if (args.length === 0) throw missingArgs();
-  const last = args[args.length - 1];
-  const cb = typeof last === 'function' ? (last as () => void) : undefined;
-  const [first, second] = args;
-  if (first !== null && typeof first === 'object') return [{ ...(first as ConnectOptions) }, cb];
-  if (typeof first === 'string' && Number.isNaN(Number(first)) && first !== '') return [{ path: first }, cb];
-  return [{ port: first as number, host: typeof second === 'string' ? second : undefined }, cb];
+  return normalizeArgs<ConnectOptions>(args);
 }
 
 /**
@@ -99,7 +100,8 @@ export class Socket extends Duplex {
   declare readonly autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(options: SocketOptions = {}) {
-    super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal } = options;
+    super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, signal, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
     if (options.fd !== undefined) {
       validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
@@ -203,8 +205,10 @@ export class Socket extends Duplex {
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
     if (this.connecting || this.#fd !== -1) throw Object.assign(new Error('Socket is already connecting or connected'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' });
-    if (options.path === undefined && options.port === undefined) throw missingArgs();
-    const plan = options.path === undefined ? planTcp(options) : undefined;
+    if (options.path == null && options.port === undefined) throw missingArgs();
+    const pipe = Boolean(options.path); // as Node: an empty or null path with a port is TCP
+    if (pipe && typeof options.path !== 'string') throw invalidArgType('options.path', 'of type string', options.path);
+    const plan = pipe ? undefined : planTcp(options);
     const connectTimeout = validateConnectTimeout(options.connectTimeout);
     if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) this.setIoTimeouts(options);
     this.connecting = true; // before the lookup: one that calls back at once must find the socket connecting
@@ -227,7 +231,7 @@ export class Socket extends Duplex {
         this.once('close', () => signal.removeEventListener('abort', abort));
       }
     }
-    this.#unix = options.path !== undefined;
+    this.#unix = pipe;
     this.#track(this.#connect(options, plan, targets, connectTimeout));
     return this;
   }
@@ -236,7 +240,7 @@ export class Socket extends Duplex {
     const signal = this.#abort.signal;
     let fd: number;
     try {
-      if (options.path !== undefined) fd = await connectOne(this, { path: options.path }, undefined, signal, connectTimeout);
+      if (plan === undefined) fd = await connectOne(this, { path: options.path! }, undefined, signal, connectTimeout);
       else {
         const list = await targets!;
         if (list === undefined || !this.connecting) return;

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import * as nodeNet from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import net, { backend } from './index.js';
+
+// listen()'s arguments and options and the server's own options, against node:net's: the same
+// outcome (thrown error, 'error' event, or the address listened on), events and effects.
+
+type AnyServer = nodeNet.Server;
+type AnySocket = nodeNet.Socket;
+const impls = { node: nodeNet as unknown as typeof net, uring: net };
+const dir = mkdtempSync(join(tmpdir(), 'uring-server-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const shape = (e: NodeJS.ErrnoException) => `${e.name} ${e.code} ${e.message}`;
+const close = (server: AnyServer) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** What listen(...args) comes to on `impl`: a throw, an 'error', 'close' (aborted), or the address it listens on; the server is closed after. */
+async function outcome(impl: typeof net, args: unknown[]): Promise<string> {
+  const server = impl.createServer() as unknown as AnyServer;
+  let result: string;
+  try {
+    server.listen(...(args as []));
+    result = await new Promise<string>((resolve) => {
+      server.once('listening', () => {
+        const a = server.address();
+        resolve(typeof a === 'string' ? `listening on a path` : `listening ${a!.address} ${a!.family}`);
+      });
+      server.once('error', (e) => resolve(`error ${shape(e)}`));
+      server.once('close', () => resolve('closed'));
+    });
+  } catch (e) {
+    result = `throws ${shape(e as NodeJS.ErrnoException)}`;
+  }
+  if (server.listening) await close(server);
+  return result;
+}
+
+describe(`listen and server options, as node:net's (backend: ${backend()})`, () => {
+  it("listen()'s argument forms: the same address, throw or error as node:net for each", async () => {
+    const cases: unknown[][] = [
+      [],
+      [null],
+      [undefined],
+      [{}],
+      [{ port: undefined }],
+      [{ port: null }],
+      [{ host: '127.0.0.1' }],
+      [{ port: 0, host: '127.0.0.1' }],
+      [{ port: 0, host: '' }],
+      [{ port: 0, host: '::1', ipv6Only: true }],
+      ['0'],
+      ['0', '127.0.0.1'],
+      [0, '127.0.0.1', 5],
+      [null, 'localhost', 3],
+      [0, 5],
+      [{ port: 'abc' }],
+      [{ port: -1 }],
+      [{ port: '-1' }],
+      [{ port: true }],
+      [true],
+      [{ path: '' }],
+      [{ path: null, port: 0, host: '127.0.0.1' }],
+      [{ path: '\0uring-abstract', readableAll: true }],
+      [{ port: 0, host: 'no-such-host.invalid' }],
+      [{ port: 0, signal: 'x' }],
+      [{ port: 0, signal: AbortSignal.abort() }],
+      [{ fd: 1e9 }],
+      [{ fd: 0.5 }],
+    ];
+    for (const args of cases) expect([args, await outcome(impls.uring, args)]).toEqual([args, await outcome(impls.node, args)]);
+  });
+
+  it('listen({ signal }): aborting closes the server', async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const controller = new AbortController();
+      const server = impl.createServer() as unknown as AnyServer;
+      const events: string[] = [];
+      for (const name of ['listening', 'close', 'error']) server.on(name, () => events.push(name));
+      server.listen({ port: 0, host: '127.0.0.1', signal: controller.signal });
+      await once(server, 'listening');
+      const { port } = server.address() as nodeNet.AddressInfo;
+      controller.abort();
+      await once(server, 'close');
+      const refused = nodeNet.connect(port, '127.0.0.1');
+      const [error] = await once(refused, 'error');
+      runs.push({ events, listening: server.listening, refused: (error as NodeJS.ErrnoException).code });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ events: ['listening', 'close'], listening: false, refused: 'ECONNREFUSED' });
+  });
+
+  it('listen({ path, readableAll, writableAll }): the socket file is readable and writable by all', async () => {
+    const modes = [];
+    for (const [name, impl] of Object.entries(impls)) {
+      for (const options of [{}, { readableAll: true }, { readableAll: true, writableAll: true }]) {
+        const path = join(dir, `${name}-${Object.keys(options).length}.sock`);
+        const server = impl.createServer() as unknown as AnyServer;
+        server.listen({ path, ...options });
+        await once(server, 'listening');
+        modes.push([name, options, (statSync(path).mode & 0o777).toString(8)]);
+        await close(server);
+      }
+    }
+    const half = modes.length / 2;
+    expect(modes.slice(half).map((m) => m.slice(1))).toEqual(modes.slice(0, half).map((m) => m.slice(1)));
+    expect(Number.parseInt(modes[2]![2] as string, 8) & 0o666).toBe(0o666);
+  });
+
+  it('listen({ fd }): listens on a bound socket it is given', async () => {
+    // A bound, not listening, socket from python3, inherited by a node process that listens on it
+    // with the built package (as a process manager hands a socket to a server), connects and exits.
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      import * as nodeNet from 'node:net';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'node' ? nodeNet : uring;
+      const server = net.createServer((s) => s.end('via fd'));
+      server.listen({ fd: Number(process.argv[3]) }, () => {
+        const c = nodeNet.connect(server.address().port, '127.0.0.1');
+        let got = '';
+        c.on('data', (d) => (got += d)).on('end', () => { console.log(JSON.stringify({ got, family: server.address().family })); server.close(); });
+      });`;
+    const { LD_PRELOAD: _sanitizer, ...env } = process.env; // python3 must not load the sanitizer run's libasan
+    const run = async (kind: string) => {
+      const child = spawn(
+        'python3',
+        ['-c', 'import socket,os,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\nos.set_inheritable(s.fileno(),True)\nos.environ.update({"LD_PRELOAD": sys.argv[6]} if sys.argv[6] else {})\nos.execv(sys.argv[1], [sys.argv[1], "--input-type=module", "-e", sys.argv[2], sys.argv[3], sys.argv[4], str(s.fileno())])', process.execPath, script, dist, kind, '', process.env.LD_PRELOAD ?? ''],
+        { stdio: ['ignore', 'pipe', 'inherit'], env },
+      );
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const [code] = await once(child, 'exit');
+      return { code, out: out.trim() };
+    };
+    const node = await run('node');
+    expect(node).toEqual({ code: 0, out: JSON.stringify({ got: 'via fd', family: 'IPv4' }) });
+    expect(await run('uring')).toEqual(node);
+  });
+
+  it("maxConnections: connections over it are dropped with a 'drop' event naming both ends; 0 is no limit", async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const server = impl.createServer(((s: AnySocket) => s.on('error', () => undefined)) as never) as unknown as AnyServer;
+      server.maxConnections = 1;
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as nodeNet.AddressInfo;
+      const first = nodeNet.connect(port, '127.0.0.1');
+      await once(server, 'connection');
+      const dropped = once(server, 'drop');
+      const second = nodeNet.connect(port, '127.0.0.1').on('error', () => undefined);
+      await once(second, 'connect');
+      const secondPort = second.localPort;
+      const [data] = (await dropped) as [Record<string, unknown>];
+      await once(second, 'close'); // closed by the server
+      runs.push({ ...data, localPort: data.localPort === port, remotePort: data.remotePort === secondPort });
+      first.destroy();
+      server.maxConnections = 0;
+      const third = nodeNet.connect(port, '127.0.0.1');
+      await once(server, 'connection');
+      third.destroy();
+      await close(server);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ localAddress: '127.0.0.1', localPort: true, localFamily: 'IPv4', remoteAddress: '127.0.0.1', remotePort: true, remoteFamily: 'IPv4' });
+  });
+
+  it('the highWaterMark server option sizes accepted sockets, and is validated like Node', async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      for (const highWaterMark of [1024, -1]) {
+        const server = impl.createServer({ highWaterMark }, ((s: AnySocket) => s.destroy()) as never) as unknown as AnyServer;
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const client = nodeNet.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1').on('error', () => undefined);
+        const [socket] = (await once(server, 'connection')) as [AnySocket];
+        runs.push([highWaterMark, socket.readableHighWaterMark, socket.writableHighWaterMark]);
+        client.destroy();
+        await close(server);
+      }
+    }
+    expect(runs.slice(2)).toEqual(runs.slice(0, 2));
+    expect(runs[0]).toEqual([1024, 1024, 1024]);
+    const thrown = (impl: typeof net) => {
+      try {
+        impl.createServer({ highWaterMark: '1' } as never);
+        return 'no error';
+      } catch (e) {
+        return shape(e as NodeJS.ErrnoException);
+      }
+    };
+    expect(thrown(impls.uring)).toBe(thrown(impls.node));
+  });
+});
