@@ -341,6 +341,8 @@ export const Linux = {
   IPPROTO_IPV6: 41,
   TCP_NODELAY: 1,
   TCP_KEEPIDLE: 4,
+  TCP_KEEPINTVL: 5,
+  TCP_KEEPCNT: 6,
   IPV6_V6ONLY: 26,
 } as const;
 

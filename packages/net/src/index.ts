@@ -75,7 +75,9 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
     return socket;
   }
   const [options] = normalizeConnectArgs(args);
-  const socket = new UringSocket({ allowHalfOpen: (options as ConnectOptions).allowHalfOpen });
+  // As node:net's connect: the options make the Socket too (its buffer sizes, noDelay, keepAlive…); the signal is connect()'s.
+  const { signal: _signal, ...socketOptions } = options as ConnectOptions & SocketOptions;
+  const socket = new UringSocket({ ...socketOptions, fd: undefined });
   return socket.connect(...args);
 }
 

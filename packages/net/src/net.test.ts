@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
-import { silentListener } from './testing.js';
+import { silentListener, tcpOptions } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -399,6 +399,55 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(new Mine()).toBeInstanceOf(net.Socket);
     expect(new Mine()).toBeInstanceOf(Mine);
     await close(server);
+  });
+
+  it('setNoDelay and setKeepAlive set what node:net sets, connected or not yet, and from connect and server options', async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const accepted: AnySocket[] = [];
+      const server = impl.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 2000 }, ((s: AnySocket) => accepted.push(s)) as never) as unknown as AnyServer;
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as nodeNet.AddressInfo;
+      const options = (s: AnySocket) => tcpOptions(s.localPort!, port);
+      const run: Record<string, unknown> = {};
+      const a = impl.connect({ port, host: '127.0.0.1', noDelay: true, keepAlive: true, keepAliveInitialDelay: 5000 }) as AnySocket;
+      await once(a, 'connect');
+      run.fromOptions = options(a);
+      const b = new impl.Socket() as unknown as AnySocket;
+      b.setNoDelay();
+      b.setKeepAlive(true, 3000);
+      b.connect(port, '127.0.0.1');
+      await once(b, 'connect');
+      run.setBefore = options(b);
+      b.setKeepAlive(true, 1500);
+      run.delayChanged = options(b);
+      b.setKeepAlive(false);
+      b.setNoDelay(false);
+      run.off = options(b);
+      run.accepted = tcpOptions(port, a.localPort!);
+      expect(accepted.length).toBeGreaterThan(0);
+      a.destroy();
+      b.destroy();
+      await close(server);
+      runs.push(run);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toMatchObject({ fromOptions: { noDelay: 1, keepAlive: 1, idle: 5, interval: 1, count: 10 }, delayChanged: { idle: 1 }, off: { noDelay: 0, keepAlive: 0 }, accepted: { noDelay: 1, keepAlive: 1, idle: 2 } });
+    for (const make of [(impl: typeof net) => impl.connect({ port: 1, host: '127.0.0.1', keepAliveInitialDelay: '5' as never }), (impl: typeof net) => impl.createServer({ keepAliveInitialDelay: '5' as never })]) {
+      const thrown = (impl: typeof net) => {
+        try {
+          const made = make(impl) as unknown as { on?: (e: string, f: () => void) => void; destroy?: () => void };
+          made.on?.('error', () => undefined);
+          made.destroy?.();
+          return 'no error';
+        } catch (e) {
+          return errorOf(e as NodeJS.ErrnoException);
+        }
+      };
+      expect(thrown(impls.uring)).toEqual(thrown(impls.node));
+      expect(thrown(impls.node)).not.toBe('no error');
+    }
   });
 
   it('socket options and timeouts: setNoDelay, setKeepAlive, setTimeout emits "timeout"', async () => {

@@ -3,7 +3,7 @@ import { chmodSync, statSync } from 'node:fs';
 import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
-import { Socket } from './socket.js';
+import { Socket, validateKeepAliveDelay } from './socket.js';
 import * as ops from './socket-ops.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
@@ -101,6 +101,7 @@ export class Server extends EventEmitter {
       options = {};
     }
     this.#options = { ...(options ?? {}) };
+    validateKeepAliveDelay(this.#options.keepAliveInitialDelay);
     const { highWaterMark } = this.#options;
     if (highWaterMark !== undefined) {
       if (typeof highWaterMark !== 'number') throw invalidArgType('options.highWaterMark', 'of type number', highWaterMark);

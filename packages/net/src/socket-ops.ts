@@ -100,6 +100,18 @@ export function setLinger(fd: number, seconds: number): number {
   return setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_LINGER, b);
 }
 
+/**
+ * libuv 1.46's uv__tcp_keepalive, which node:net uses: SO_KEEPALIVE, and when on with a delay of
+ * 1 s or more, TCP_KEEPIDLE = the delay, TCP_KEEPINTVL = 1 s, TCP_KEEPCNT = 10.
+ */
+export function setKeepAlive(fd: number, on: boolean, seconds: number): void {
+  setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, on ? 1 : 0);
+  if (!on || seconds < 1) return;
+  setIntOption(fd, Linux.IPPROTO_TCP, Linux.TCP_KEEPIDLE, seconds);
+  setIntOption(fd, Linux.IPPROTO_TCP, Linux.TCP_KEEPINTVL, 1);
+  setIntOption(fd, Linux.IPPROTO_TCP, Linux.TCP_KEEPCNT, 10);
+}
+
 /** setsockopt with an int value; returns 0 or -errno. */
 export function setIntOption(fd: number, level: number, name: number, value: number): number {
   const b = Buffer.alloc(4);

@@ -90,6 +90,10 @@ export class Socket extends Duplex {
   /** When data last arrived (or reading last started): the receive clock's origin. */
   #lastRecv = 0;
   #recvClock = false;
+  /** TCP_NODELAY and keep-alive as asked (node:net's kSetNoDelay, kSetKeepAlive…): set on the socket once connected, and not again unchanged. */
+  #noDelay = false;
+  #keepAlive = false;
+  #keepAliveDelay = 0;
   /** Whether connect() is in progress. */
   connecting = false;
   /** Bytes received so far. */
@@ -100,9 +104,13 @@ export class Socket extends Duplex {
   declare readonly autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(options: SocketOptions = {}) {
+    validateKeepAliveDelay(options.keepAliveInitialDelay);
     const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal } = options;
     super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, signal, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
+    this.#noDelay = Boolean(options.noDelay);
+    this.#keepAlive = Boolean(options.keepAlive);
+    this.#keepAliveDelay = keepAliveSeconds(options.keepAliveInitialDelay);
     if (options.fd !== undefined) {
       validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
       this.#adopt(options.fd);
@@ -254,8 +262,10 @@ export class Socket extends Duplex {
     this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
     if (this.destroyed) return;
     this.connecting = false;
-    if (options.noDelay) this.setNoDelay(true);
-    if (options.keepAlive) this.setKeepAlive(true, options.keepAliveInitialDelay);
+    if (!this.#unix) {
+      if (this.#noDelay) ops.setIntOption(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
+      if (this.#keepAlive) ops.setKeepAlive(fd, true, this.#keepAliveDelay);
+    }
     this.#touch();
     this.emit('connect');
     this.emit('ready');
@@ -542,19 +552,30 @@ export class Socket extends Duplex {
     else this.once('finish', () => this.destroy());
   }
 
-  setNoDelay(noDelay = true): this {
-    if (this.#fd >= 0 && !this.#isUnix()) ops.setIntOption(this.#fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, noDelay ? 1 : 0);
-    else if (this.connecting) this.once('connect', () => this.setNoDelay(noDelay));
+  /** TCP_NODELAY (no argument: on), now if connected, else once connected; a Unix socket ignores it. As node:net's. */
+  setNoDelay(enable?: boolean): this {
+    const on = enable === undefined ? true : Boolean(enable);
+    if (this.#connected() && on !== this.#noDelay && !this.#isUnix()) ops.setIntOption(this.#fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, on ? 1 : 0);
+    this.#noDelay = on;
     return this;
   }
 
-  setKeepAlive(enable = false, initialDelay = 0): this {
-    if (this.#fd >= 0 && !this.#isUnix()) {
-      ops.setIntOption(this.#fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, enable ? 1 : 0);
-      const seconds = Math.floor(initialDelay / 1000);
-      if (enable && seconds > 0) ops.setIntOption(this.#fd, Linux.IPPROTO_TCP, Linux.TCP_KEEPIDLE, seconds);
-    } else if (this.connecting) this.once('connect', () => this.setKeepAlive(enable, initialDelay));
+  /**
+   * SO_KEEPALIVE, and with a delay of a second or more the first probe after that idle time, then
+   * probes a second apart, ten of them — as libuv 1.46 sets them (uv_tcp_keepalive) for node:net.
+   * Now if connected, else once connected; a Unix socket ignores it.
+   */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    const on = Boolean(enable);
+    const seconds = keepAliveSeconds(initialDelay);
+    if (this.#connected() && (on !== this.#keepAlive || (on && seconds !== this.#keepAliveDelay)) && !this.#isUnix()) ops.setKeepAlive(this.#fd, on, seconds);
+    this.#keepAlive = on;
+    this.#keepAliveDelay = seconds;
     return this;
+  }
+
+  #connected(): boolean {
+    return this.#fd >= 0 && !this.connecting;
   }
 
   /** Emits 'timeout' after `ms` without activity (0 disables), as Node's socket.setTimeout. */
@@ -601,6 +622,16 @@ export class Socket extends Duplex {
     this.#receive?.unref();
     return this;
   }
+}
+
+/** node:net's check of a keepAliveInitialDelay option (Socket and Server): a number, if given (a negative one counts as 0). */
+export function validateKeepAliveDelay(value: unknown): void {
+  if (value !== undefined && typeof value !== 'number') throw invalidArgType('options.keepAliveInitialDelay', 'of type number', value);
+}
+
+/** node:net's keep-alive delay: whole seconds of the milliseconds given (~~(ms / 1000)). */
+function keepAliveSeconds(ms: unknown): number {
+  return ~~((ms as number) / 1000);
 }
 
 /** What is left of `buffers` once their first `n` bytes were sent (a shared empty array when nothing is: the common case). */
