@@ -405,6 +405,24 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('submitCallback() calls back after what the submitting tick queued with nextTick, also when the kernel completed the operation inline', async () => {
+      const loop = make();
+      await tick(); // in a chain of microtasks, as an async caller is: nextTicks wait for the chain
+      const order: string[] = [];
+      const inlineBefore = loop.metrics.inlineReaps;
+      const done = new Promise<void>((resolve) =>
+        loop.submitCallback((s, i) => s.prepNop(i), { syscall: 'nop' }, () => {
+          order.push('callback');
+          resolve();
+        }),
+      );
+      process.nextTick(() => order.push('tick'));
+      await done;
+      expect(order).toEqual(['tick', 'callback']);
+      if (!((options.flags ?? 0) & SetupFlag.DEFER_TASKRUN)) expect(loop.metrics.inlineReaps).toBe(inlineBefore + 1); // it did complete inline
+      await loop.close();
+    });
+
     it('submitCallback() runs one io_uring_enter for a tick of operations, like submit()', async () => {
       const loop = make();
       const before = loop.metrics.enters;

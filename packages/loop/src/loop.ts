@@ -397,6 +397,8 @@ export class Loop {
   #reapQueued = false;
   /** A batch is being settled (see #reapBatch). */
   #reaping = false;
+  /** The submitting microtask is reaping what completed inline (see #flushTask). */
+  #reapingInline = false;
   /** Inline reaps left until the eventfd next wakes the loop (see INLINE_REAPS). */
   #inlineReaps = INLINE_REAPS;
   #state: 'open' | 'closing' | 'closed' = 'open';
@@ -519,8 +521,10 @@ export class Loop {
    * path (a socket's sends), where the promise, its caller-stack wrapper and the reactions that
    * carry the result on cost more than the operation's own JavaScript. The callback runs when the
    * CQE is reaped, from the reap, as a libuv callback runs from the event loop (never during this
-   * call); a refused operation (closed loop, aborted signal, bad timeout) calls back on the next
-   * tick. Errors have the same shape as submit()'s, without the caller's stack. An exception the
+   * call) — but one the kernel completed inline, reaped by the microtask that submitted it, runs
+   * from the next tick, after what the submitting tick queued with nextTick, as libuv's callers
+   * defer a request it completed at once (node:net's afterWriteTick). A refused operation (closed
+   * loop, aborted signal, bad timeout) calls back on the next tick. Errors have the same shape as submit()'s, without the caller's stack. An exception the
    * callback throws is uncaught, as from any Node callback, and the rest of the batch is settled.
    */
   submitCallback(prep: Prep, options: CallbackOptions, callback: OpCallback): void {
@@ -768,9 +772,12 @@ export class Loop {
       if (!this.#flush() || this.#inlineReaps === 0 || this.ring.closed || this.ring.cqReady() === 0) return;
       this.#inlineReaps--;
       this.metrics.inlineReaps++;
+      this.#reapingInline = true;
       this.#reapBatch();
+      this.#reapingInline = false;
       this.#afterReap();
     } finally {
+      this.#reapingInline = false;
       if (quiet && !this.ring.closed) {
         this.ring.cq.setEventfdDisabled(false);
         if (this.ring.cqReady() > 0) this.#reapLater();
@@ -964,8 +971,15 @@ export class Loop {
     else op.reject(error);
   }
 
-  /** A submitCallback operation's callback; what it throws is uncaught (next tick), and the caller's reap goes on. */
+  /**
+   * A submitCallback operation's callback; what it throws is uncaught (next tick), and the caller's
+   * reap goes on. From the next tick when reaped inline (see submitCallback).
+   */
   #callBack(op: Op, error: Error | null, result: number): void {
+    if (this.#reapingInline) {
+      process.nextTick(op.resolve as OpCallback, error, result);
+      return;
+    }
     try {
       (op.resolve as OpCallback)(error, result);
     } catch (thrown) {
