@@ -133,8 +133,10 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   it('a peer reset mid-write surfaces as an error on the writer, and the socket closes', async () => {
+    // resetAndDestroy: an RST whatever the server has read (a plain destroy sends a FIN when the
+    // receive queue happens to be empty, and the client may then end cleanly before its next write).
     const { server, port } = await listening(net, (s) => {
-      s.once('data', () => s.destroy());
+      s.once('data', () => s.resetAndDestroy());
     });
     const client = net.connect(port, '127.0.0.1') as AnySocket;
     const big = Buffer.alloc(1 << 20);
@@ -398,6 +400,98 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     class Mine extends net.Socket {}
     expect(new Mine()).toBeInstanceOf(net.Socket);
     expect(new Mine()).toBeInstanceOf(Mine);
+    await close(server);
+  });
+
+  it("events in node:net's order: connect after the caller's ticks, writes and ends before connecting, a second connect, destroy", async () => {
+    const { server, port } = await listening(impls.node, (s) => {
+      s.on('error', () => undefined);
+      s.on('data', (d) => {
+        if (String(d).includes('bye')) s.end('ok');
+      });
+    });
+    const NAMES = ['connect', 'ready', 'data', 'end', 'finish', 'prefinish', 'close', 'error', 'pause', 'resume'];
+    const describeArg = (a: unknown) => (a instanceof Error ? `${(a as NodeJS.ErrnoException).code}: ${a.message.replace(/:\d+/g, ':<port>')}` : Buffer.isBuffer(a) ? `<${a}>` : a);
+    const watch = (s: AnySocket, log: unknown[]) => {
+      for (const name of NAMES) s.on(name, (...args: unknown[]) => log.push([name, ...args.map(describeArg)]));
+      return new Promise((resolve) => s.once('close', resolve));
+    };
+    const scenarios: Record<string, (impl: typeof net, log: unknown[]) => Promise<unknown>> = {
+      async connectAfterTicks(impl, log) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        process.nextTick(() => log.push('tick'));
+        queueMicrotask(() => log.push('microtask'));
+        const closed = watch(s, log);
+        await once(s, 'connect');
+        s.write('bye');
+        return closed;
+      },
+      async encodingPauseResume(impl, log) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        const closed = watch(s, log);
+        s.setEncoding('utf8');
+        await once(s, 'connect');
+        s.pause();
+        log.push(`paused ${s.isPaused()}`);
+        s.resume();
+        s.write('bye', (e) => log.push(`write callback ${e}`));
+        await closed;
+        log.push(`bytes ${s.bytesRead} ${s.bytesWritten} ${s.readyState}`);
+      },
+      async destroySoon(impl, log) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        const closed = watch(s, log);
+        s.write('no reply to this');
+        s.destroySoon();
+        return closed;
+      },
+      async destroyWithError(impl, log) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        const closed = watch(s, log);
+        await once(s, 'connect');
+        s.destroy(new Error('boom'));
+        return closed;
+      },
+      async writeNeverConnected(impl, log) {
+        const s = new impl.Socket() as unknown as AnySocket;
+        const closed = watch(s, log);
+        s.write('x', (e) => log.push(`write callback ${(e as NodeJS.ErrnoException | null)?.code}`));
+        return closed;
+      },
+      async endNeverConnected(impl, log) {
+        const s = new impl.Socket() as unknown as AnySocket;
+        const closed = watch(s, log);
+        s.end(() => log.push('end callback'));
+        await delay(20);
+        log.push(`destroyed ${s.destroyed}`);
+        s.destroy();
+        return closed;
+      },
+      async connectTwice(impl, log) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        const closed = watch(s, log);
+        s.connect(port, '127.0.0.1');
+        return closed;
+      },
+      async timeoutProperty(impl, log) {
+        const s = new impl.Socket() as unknown as AnySocket;
+        log.push(s.timeout);
+        s.setTimeout(1000);
+        log.push(s.timeout);
+        s.setTimeout(0);
+        log.push(s.timeout);
+        s.destroy();
+      },
+    };
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const logs = [];
+      for (const impl of [impls.node, impls.uring]) {
+        const log: unknown[] = [];
+        await scenario(impl, log);
+        logs.push(log);
+      }
+      expect([name, logs[1]]).toEqual([name, logs[0]]);
+    }
     await close(server);
   });
 

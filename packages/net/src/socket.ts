@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { CqeFlag, FD_MAX, Linux, invalidArgType, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
+import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
@@ -79,7 +79,7 @@ export class Socket extends Duplex {
   #inflight = 0;
   #idle: (() => void) | undefined;
   #bytesWritten = 0;
-  #timeoutMs = 0;
+  #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #peer: SocketAddress | undefined;
   #hadError = false;
@@ -94,6 +94,8 @@ export class Socket extends Duplex {
   #noDelay = false;
   #keepAlive = false;
   #keepAliveDelay = 0;
+  /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
+  #connectCalled = false;
   /** Whether connect() is in progress. */
   connecting = false;
   /** Bytes received so far. */
@@ -212,7 +214,7 @@ export class Socket extends Duplex {
    */
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
-    if (this.connecting || this.#fd !== -1) throw Object.assign(new Error('Socket is already connecting or connected'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' });
+    if (this.connecting || this.#fd !== -1) return this.#connectAgain(options, cb);
     if (options.path == null && options.port === undefined) throw missingArgs();
     const pipe = Boolean(options.path); // as Node: an empty or null path with a port is TCP
     if (pipe && typeof options.path !== 'string') throw invalidArgType('options.path', 'of type string', options.path);
@@ -240,11 +242,31 @@ export class Socket extends Duplex {
       }
     }
     this.#unix = pipe;
-    this.#track(this.#connect(options, plan, targets, connectTimeout));
+    this.#connectCalled = true;
+    // 'connect' never comes before what was queued with nextTick meanwhile — node:net's comes from
+    // a later event-loop turn — though the ring can connect within the caller's microtasks.
+    const ticked = new Promise<void>((resolve) => process.nextTick(resolve));
+    this.#track(this.#connect(options, plan, targets, connectTimeout, ticked));
     return this;
   }
 
-  async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | undefined, connectTimeout: number): Promise<void> {
+  /**
+   * connect() on a socket connecting or connected: node:net does not throw; the kernel refuses a
+   * second connect on the same socket (EALREADY, or EISCONN once connected) and the socket is
+   * destroyed with `connect EALREADY <address>:<port> - Local (<its own end>)`, a tick later.
+   */
+  #connectAgain(options: ConnectOptions, cb: (() => void) | undefined): this {
+    if (cb) this.once('connect', cb);
+    const errno = this.connecting ? -Errno.EALREADY : -Errno.EISCONN;
+    process.nextTick(() => {
+      const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+      const bound = local && local.family !== 'unix' && local.port > 0 ? { address: local.address, port: local.port } : undefined;
+      this.destroy(netError(errno, 'connect', options.path ? { address: options.path } : { address: options.host || 'localhost', port: Number(options.port), local: bound }));
+    });
+    return this;
+  }
+
+  async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | undefined, connectTimeout: number, ticked: Promise<void>): Promise<void> {
     const signal = this.#abort.signal;
     let fd: number;
     try {
@@ -260,6 +282,7 @@ export class Socket extends Duplex {
       return;
     }
     this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
+    await ticked;
     if (this.destroyed) return;
     this.connecting = false;
     if (!this.#unix) {
@@ -385,7 +408,7 @@ export class Socket extends Duplex {
    */
   #sendFrom(rest: readonly Buffer[], callback: (error?: Error | null) => void): void {
     if (rest.length === 0) {
-      queueMicrotask(() => this.#wrote(callback));
+      process.nextTick(() => this.#wrote(callback)); // as node:net calls back a write done at once
       return;
     }
     ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => {
@@ -408,11 +431,11 @@ export class Socket extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.connecting) {
+    // Not connected (yet): end() waits for the connection, as node:net's (pending) does.
+    if (this.connecting || this.#fd === -1) {
       this.once('connect', () => this._final(callback));
       return;
     }
-    if (this.#fd === -1) return callback();
     this.#track(
       ops.shutdown(this.#fd).then(
         () => callback(),
@@ -427,10 +450,16 @@ export class Socket extends Duplex {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#abort.abort(); // cancels a recv or connect in flight; the loop keeps their buffers until the kernel is done
-    const fd = this.#fd;
     const finish = () => {
-      const closed = fd === -1 ? Promise.resolve(0) : ops.close(fd);
+      const fdNow = this.#fd; // a connect that ended meanwhile leaves its descriptor here
       this.#fd = -1;
+      if (fdNow === -1 && !this.#connectCalled) {
+        // Never connected nor connecting (node:net: no handle): 'close' with no argument, next tick.
+        callback(error);
+        process.nextTick(() => this.emit('close'));
+        return;
+      }
+      const closed = fdNow === -1 ? Promise.resolve(0) : ops.close(fdNow);
       callback(error);
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
       // close callback: the error goes out in a nextTick queued by callback(), and code that
@@ -596,8 +625,9 @@ export class Socket extends Duplex {
     return this;
   }
 
+  /** The idle timeout last set with setTimeout (0 once cleared), undefined before: as node:net's. */
   get timeout(): number | undefined {
-    return this.#timeoutMs || undefined;
+    return this.#timeoutMs;
   }
 
   /**
