@@ -155,6 +155,20 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it('destroying a socket with received data nobody read resets the connection, as close(2) does (the peer reads ECONNRESET)', async () => {
+    const outcome = async (impl: typeof net) => {
+      const { server, port } = await listening(impl, (s) => setTimeout(() => s.destroy(), 100), '127.0.0.1', { pauseOnConnect: true });
+      const client = nodeNet.connect(port, '127.0.0.1');
+      client.write(Buffer.alloc(10_000, 1)); // received by the server, never read: it is paused
+      const [how] = await Promise.race([once(client, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]), once(client, 'end').then(() => ['end'])]);
+      client.destroy();
+      await close(server);
+      return how;
+    };
+    expect(await outcome(net)).toBe(await outcome(impls.node));
+    expect(await outcome(impls.node)).toBe('ECONNRESET');
+  });
+
   it('a write after the peer ended the connection (no allowHalfOpen) fails like node:net: EPIPE, callback, destroyed', async () => {
     const outcome = async (impl: typeof net) => {
       const { server, port } = await listening(impl, (s) => s.end());

@@ -94,6 +94,13 @@ export class Socket extends Duplex {
   #noDelay = false;
   #keepAlive = false;
   #keepAliveDelay = 0;
+  /**
+   * The socket is destroyed with received data nobody read — still buffered, or arriving after
+   * destroy(). close(2) resets a connection whose receive queue holds unread data (RST, not FIN),
+   * and node:net's sockets leave most such data in the kernel's queue; multishot recv has already
+   * taken it out, so the close resets itself (SO_LINGER 0): the peer learns its data was lost.
+   */
+  #unread = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
   /** Whether connect() is in progress. */
@@ -341,7 +348,10 @@ export class Socket extends Duplex {
         onCqe: (res, flags) => {
           if (res > 0 && flags & CqeFlag.BUFFER) {
             const chunk = pool.take(flags >>> 16, res);
-            if (this.destroyed) return;
+            if (this.destroyed) {
+              this.#unread = true;
+              return;
+            }
             this.bytesRead += res;
             if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
             this.#touch();
@@ -446,12 +456,14 @@ export class Socket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#hadError = Boolean(error);
+    if (this.readableLength > 0) this.#unread = true; // received, never read: the close resets (see #unread)
     this.connecting = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#abort.abort(); // cancels a recv or connect in flight; the loop keeps their buffers until the kernel is done
     const finish = () => {
       const fdNow = this.#fd; // a connect that ended meanwhile leaves its descriptor here
+      const reset = fdNow !== -1 && this.#unread && !this.#isUnix();
       this.#fd = -1;
       if (fdNow === -1 && !this.#connectCalled) {
         // Never connected nor connecting (node:net: no handle): 'close' with no argument, next tick.
@@ -459,6 +471,7 @@ export class Socket extends Duplex {
         process.nextTick(() => this.emit('close'));
         return;
       }
+      if (reset) ops.setLinger(fdNow, 0);
       const closed = fdNow === -1 ? Promise.resolve(0) : ops.close(fdNow);
       callback(error);
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
