@@ -211,6 +211,38 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     }
   });
 
+  it('onread: the bytes go into the given buffer, a buffer at a time, not to data events; false stops reading until resume()', async () => {
+    const message = 'hello world, this is onread';
+    const { server, port } = await listening('127.0.0.1', 0, (s) => s.end(message));
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      for (const mode of ['buffer', 'stop', 'function']) {
+        const pieces: string[] = [];
+        let made = 0;
+        let socket: AnySocket;
+        const buffer = mode === 'function' ? () => (made++, Buffer.alloc(8)) : Buffer.alloc(10);
+        const callback = (n: number, b: Uint8Array) => {
+          pieces.push(Buffer.from(b.subarray(0, n)).toString());
+          if (mode === 'stop' && pieces.length === 1) {
+            setTimeout(() => socket.resume(), 30);
+            return false;
+          }
+          return true;
+        };
+        socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer, callback } }) as AnySocket;
+        const events: string[] = [];
+        for (const name of ['data', 'end', 'close']) socket.on(name, () => events.push(name));
+        await once(socket, 'close');
+        runs.push({ mode, pieces, events, made });
+      }
+    }
+    expect(runs.slice(3)).toEqual(runs.slice(0, 3));
+    expect(runs[0]).toEqual({ mode: 'buffer', pieces: ['hello worl', 'd, this is', ' onread'], events: ['end', 'close'], made: 0 });
+    expect(runs[1]!.pieces.join('')).toBe(message);
+    expect(runs[2]).toMatchObject({ pieces: ['hello wo', 'rld, thi', 's is onr', 'ead'], made: 5 });
+    await close(server);
+  });
+
   it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

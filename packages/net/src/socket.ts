@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { RecvPool } from './recv-pool.js';
@@ -27,6 +28,12 @@ export interface SocketOptions {
   writableHighWaterMark?: number;
   /** Destroys the socket with an AbortError when aborted, as for any Duplex. */
   signal?: AbortSignal;
+  /**
+   * node:net's onread: received bytes go into `buffer` (or the buffer `buffer()` returns, asked
+   * anew after each delivery), at most its length at a time, and to `callback(bytes, buffer)`
+   * instead of 'data' events; `callback` returning false stops reading until resume().
+   */
+  onread?: { buffer: Uint8Array | (() => Uint8Array); callback: (bytes: number, buffer: Uint8Array) => boolean | void };
 }
 
 /**
@@ -101,6 +108,13 @@ export class Socket extends Duplex {
    * taken it out, so the close resets itself (SO_LINGER 0): the peer learns its data was lost.
    */
   #unread = false;
+  /** onread (see SocketOptions): the buffer bytes go into, the function that gives the next one, the callback. */
+  #userBuffer: Uint8Array | undefined;
+  #bufferGen: (() => Uint8Array) | undefined;
+  #onread: ((bytes: number, buffer: Uint8Array) => boolean | void) | undefined;
+  /** onread's callback returned false (or pause()): not reading; what had arrived waits here for resume(). */
+  #onreadStopped = false;
+  #held: Buffer | undefined;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
   /** Whether connect() is in progress. */
@@ -120,6 +134,12 @@ export class Socket extends Duplex {
     this.#noDelay = Boolean(options.noDelay);
     this.#keepAlive = Boolean(options.keepAlive);
     this.#keepAliveDelay = keepAliveSeconds(options.keepAliveInitialDelay);
+    const { onread } = options; // taken as Node takes it: anything else is ignored
+    if (onread !== null && typeof onread === 'object' && (isUint8Array(onread.buffer) || typeof onread.buffer === 'function') && typeof onread.callback === 'function') {
+      if (typeof onread.buffer === 'function') this.#bufferGen = onread.buffer;
+      else this.#userBuffer = onread.buffer;
+      this.#onread = onread.callback;
+    }
     if (options.fd !== undefined) {
       validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
       this.#adopt(options.fd);
@@ -146,7 +166,16 @@ export class Socket extends Duplex {
   /** Takes a connected descriptor: reads can start. */
   #adopt(fd: number): void {
     this.#fd = fd;
+    this.#firstUserBuffer();
     this.read(0); // start receiving at once, as Node's sockets do: EOF is seen even if nobody reads
+  }
+
+  /** onread with a buffer function: its first buffer, once the socket has a descriptor (node:net: one that is not a Uint8Array leaves 'data' events on). */
+  #firstUserBuffer(): void {
+    if (!this.#bufferGen || this.#userBuffer) return;
+    const first = this.#bufferGen();
+    if (isUint8Array(first)) this.#userBuffer = first;
+    else this.#onread = undefined;
   }
 
   #isUnix(): boolean {
@@ -289,6 +318,7 @@ export class Socket extends Duplex {
       return;
     }
     this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
+    this.#firstUserBuffer();
     await ticked;
     if (this.destroyed) return;
     this.connecting = false;
@@ -326,7 +356,7 @@ export class Socket extends Duplex {
    * armed receive and no pool buffer — and _read arms it again once the consumer has caught up.
    */
   #startRead(): void {
-    if (this.#receiving || this.destroyed) return;
+    if (this.#receiving || this.#onreadStopped || this.destroyed) return;
     this.#receiving = true;
     this.#stopping = false;
     this.#lastRecv = performance.now();
@@ -355,6 +385,7 @@ export class Socket extends Duplex {
             this.bytesRead += res;
             if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
             this.#touch();
+            if (this.#onread) return this.#deliver(chunk);
             this.#requested = false; // push() calls _read again if the stream wants more
             if (!this.push(chunk) && !this.#stopping) {
               this.#stopping = true;
@@ -380,7 +411,7 @@ export class Socket extends Duplex {
       // Cancelled because the stream was full, or out of pool buffers while being cancelled (the
       // loop ends such a receive without an error): arm again if the stream has asked for more
       // meanwhile (its _read call found us still armed).
-      if (this.#stopping && this.#requested && !this.destroyed && !this.readableEnded) this.#startRead();
+      if (this.#stopping && this.#requested && !this.#onreadStopped && !this.destroyed && !this.readableEnded) this.#startRead();
     };
     const ended = receive.done.then(over, (error: NodeJS.ErrnoException) => {
       this.#receiving = false;
@@ -559,10 +590,68 @@ export class Socket extends Duplex {
       );
   }
 
-  /** As Readable's resume(); the receive clock (setIoTimeouts) starts again: a paused socket is not timed. */
+  /**
+   * onread: `chunk` into the user's buffer, a buffer's length at a time, each to the callback (and
+   * the next buffer from the buffer function). A callback that returns false stops reading, as
+   * node:net's readStop: the receive is cancelled and the rest of `chunk` is held for resume().
+   */
+  #deliver(chunk: Buffer): void {
+    let rest = chunk;
+    while (rest.length > 0 && !this.destroyed) {
+      const target = this.#userBuffer!;
+      const n = Math.min(target.length, rest.length);
+      if (n === 0) break; // a zero-length buffer takes nothing (node:net reads nothing into it either)
+      target.set(rest.subarray(0, n));
+      rest = rest.subarray(n);
+      const more = this.#onread!(n, target) !== false;
+      if (this.#bufferGen) {
+        const next = this.#bufferGen();
+        if (isUint8Array(next)) this.#userBuffer = next;
+      }
+      if (!more) {
+        this.#stopOnread();
+        break;
+      }
+    }
+    if (rest.length > 0) this.#held = this.#held ? Buffer.concat([this.#held, rest]) : rest;
+  }
+
+  /** onread: stops reading (the receive is cancelled) until resume(). */
+  #stopOnread(): void {
+    this.#onreadStopped = true;
+    if (this.#receiving && !this.#stopping) {
+      this.#stopping = true;
+      this.#receive?.cancel();
+    }
+  }
+
+  /** As Readable's pause(); with onread, reading stops too, as node:net's readStop. */
+  override pause(): this {
+    if (this.#onread && !this.connecting && this.#fd >= 0) this.#stopOnread();
+    return super.pause();
+  }
+
+  /** As Readable's resume(); the receive clock (setIoTimeouts) starts again: a paused socket is not timed. With onread, reading starts again. */
   override resume(): this {
     if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
+    this.#restartOnread();
     return super.resume();
+  }
+
+  /** As Readable's read(); with onread, reading starts again, as node:net's read() does. */
+  override read(size?: number): unknown {
+    this.#restartOnread();
+    return super.read(size);
+  }
+
+  /** onread stopped: what was held goes to the callback first, then the receive is armed again. */
+  #restartOnread(): void {
+    if (!this.#onread || !this.#onreadStopped || this.connecting || this.#fd < 0) return;
+    this.#onreadStopped = false;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) this.#deliver(held);
+    this.#startRead();
   }
 
   /**
