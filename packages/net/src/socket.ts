@@ -593,14 +593,18 @@ export class Socket extends Duplex {
   /**
    * onread: `chunk` into the user's buffer, a buffer's length at a time, each to the callback (and
    * the next buffer from the buffer function). A callback that returns false stops reading, as
-   * node:net's readStop: the receive is cancelled and the rest of `chunk` is held for resume().
+   * node:net's readStop: the receive is cancelled and the rest of `chunk` is held for resume() —
+   * as is what still arrives from before the cancel took effect.
    */
   #deliver(chunk: Buffer): void {
     let rest = chunk;
-    while (rest.length > 0 && !this.destroyed) {
+    while (rest.length > 0 && !this.destroyed && !this.#onreadStopped) {
       const target = this.#userBuffer!;
       const n = Math.min(target.length, rest.length);
-      if (n === 0) break; // a zero-length buffer takes nothing (node:net reads nothing into it either)
+      if (n === 0) {
+        this.#stopOnread(); // a zero-length buffer takes nothing: reading stops rather than pile up
+        break;
+      }
       target.set(rest.subarray(0, n));
       rest = rest.subarray(n);
       const more = this.#onread!(n, target) !== false;
