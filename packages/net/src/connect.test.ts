@@ -243,6 +243,37 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it('onread: no callback while stopped, however much is arriving; every byte after resume()', async () => {
+    const total = 1 << 20;
+    const { server, port } = await listening('127.0.0.1', 0, (s) => s.end(Buffer.alloc(total, 7)));
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      let bytes = 0;
+      let stopped = false;
+      let whileStopped = 0;
+      let socket: AnySocket;
+      const callback = (n: number) => {
+        if (stopped) whileStopped++;
+        bytes += n;
+        if (bytes === n) {
+          stopped = true;
+          setTimeout(() => {
+            stopped = false;
+            socket.resume();
+          }, 50);
+          return false;
+        }
+        return true;
+      };
+      socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(64 * 1024), callback } }) as AnySocket;
+      await once(socket, 'close');
+      runs.push({ bytes, whileStopped });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ bytes: total, whileStopped: 0 });
+    await close(server);
+  });
+
   it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -115,6 +115,8 @@ export class Socket extends Duplex {
   /** onread's callback returned false (or pause()): not reading; what had arrived waits here for resume(). */
   #onreadStopped = false;
   #held: Buffer | undefined;
+  /** The peer's FIN arrived while onread was stopped: it follows the held data on resume(). */
+  #eofHeld = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
   /** Whether connect() is in progress. */
@@ -392,14 +394,8 @@ export class Socket extends Duplex {
               receive.cancel();
             }
           } else if (res === 0 && !this.destroyed) {
-            // EOF from setImmediate, as from a libuv callback of its own: the loop settles a batch
-            // of CQEs at once, and what earlier ones set off through promises (our shutdown's
-            // callback, which emits 'finish') must run first, as it does in node:net.
-            setImmediate(() => {
-              if (this.destroyed || this.readableEnded) return;
-              this.push(null);
-              this.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
-            });
+            if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
+            else this.#ended();
           }
         },
       },
@@ -620,6 +616,19 @@ export class Socket extends Duplex {
     if (rest.length > 0) this.#held = this.#held ? Buffer.concat([this.#held, rest]) : rest;
   }
 
+  /**
+   * The peer's FIN: the end of the readable side. From setImmediate, as from a libuv callback of
+   * its own: the loop settles a batch of CQEs at once, and what earlier ones set off through
+   * promises (our shutdown's callback, which emits 'finish') must run first, as in node:net.
+   */
+  #ended(): void {
+    setImmediate(() => {
+      if (this.destroyed || this.readableEnded) return;
+      this.push(null);
+      super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+    });
+  }
+
   /** onread: stops reading (the receive is cancelled) until resume(). */
   #stopOnread(): void {
     this.#onreadStopped = true;
@@ -655,7 +664,11 @@ export class Socket extends Duplex {
     const held = this.#held;
     this.#held = undefined;
     if (held) this.#deliver(held);
-    this.#startRead();
+    if (this.#onreadStopped) return; // the callback said stop again
+    if (this.#eofHeld) {
+      this.#eofHeld = false;
+      this.#ended();
+    } else this.#startRead();
   }
 
   /**
