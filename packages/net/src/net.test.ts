@@ -509,6 +509,39 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it("a socket's properties and setTimeout's checks as node:net's: connecting, connected, destroyed", async () => {
+    const { server, port } = await listening(impls.node, (s) => s.on('error', () => undefined));
+    const show = (f: () => unknown) => {
+      try {
+        const r = f();
+        return r instanceof nodeNet.Socket || r instanceof net.Socket ? 'the socket' : String(r);
+      } catch (e) {
+        return `throws ${(e as NodeJS.ErrnoException).code} ${(e as Error).message}`;
+      }
+    };
+    const props = (s: AnySocket) => `${s.pending} ${s.connecting} ${s.readyState} ${s.remoteAddress} ${s.remoteFamily} ${s.localAddress} ${s.localFamily} ${JSON.stringify(Object.keys(s.address()))}`;
+    const probes: Record<string, (s: AnySocket) => string | Promise<string>> = {
+      connecting: (s) => props(s),
+      connected: async (s) => (await once(s, 'connect'), props(s)),
+      destroyed: async (s) => (await once(s, 'connect'), s.destroy(), props(s)),
+      peerReadBeforeDestroy: async (s) => (await once(s, 'connect'), s.remoteAddress, s.destroy(), `${s.remoteAddress} ${s.localAddress}`),
+      timeoutBadCallback: (s) => show(() => s.setTimeout(10, 'x' as never)) + ' | ' + show(() => s.setTimeout(0, 42 as never)),
+      timeoutBadValue: (s) => show(() => s.setTimeout(Number.NaN)) + ' | ' + show(() => s.setTimeout('5' as never)) + ` | ${s.timeout}`,
+      timeoutDestroyed: (s) => (s.destroy(), show(() => s.setTimeout(5)) + ' ' + show(() => s.setTimeout('x' as never)) + ` ${s.timeout}`),
+    };
+    for (const [name, probe] of Object.entries(probes)) {
+      const results = [];
+      for (const impl of [impls.node, impls.uring]) {
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        s.on('error', () => undefined);
+        results.push(await probe(s));
+        s.destroy();
+      }
+      expect([name, results[1]]).toEqual([name, results[0]]);
+    }
+    await close(server);
+  });
+
   it('setNoDelay and setKeepAlive set what node:net sets, connected or not yet, and from connect and server options', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -187,12 +187,17 @@ export class Socket extends Duplex {
 
   /** The peer's address, looked up once while connected (Node caches it the same way). */
   #peerAddress(): SocketAddress | undefined {
-    if (this.#peer === undefined && this.#fd >= 0 && !this.connecting) this.#peer = ops.sockName(this.#fd, true);
+    if (this.#peer === undefined && this.#fd >= 0 && !this.connecting && !this.destroyed) this.#peer = ops.sockName(this.#fd, true);
     return this.#peer;
   }
 
+  /** This end's address while the socket is open; none once destroyed (node:net drops its handle then). */
+  #localName(): SocketAddress | undefined {
+    return this.#fd >= 0 && !this.destroyed ? ops.sockName(this.#fd, false) : undefined;
+  }
+
   get pending(): boolean {
-    return this.#fd === -1 || this.connecting;
+    return this.#fd === -1 || this.connecting || this.destroyed;
   }
 
   get readyState(): string {
@@ -227,22 +232,22 @@ export class Socket extends Duplex {
   }
 
   get localAddress(): string | undefined {
-    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    const local = this.#localName();
     return local && local.family !== 'unix' ? local.address : undefined;
   }
 
   get localFamily(): string | undefined {
-    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    const local = this.#localName();
     return local && local.family !== 'unix' ? local.family : undefined;
   }
 
   get localPort(): number | undefined {
-    const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+    const local = this.#localName();
     return local && local.family !== 'unix' ? local.port : undefined;
   }
 
   address(): { address: string; family: string; port: number } | string | object {
-    return (this.#fd >= 0 ? addressInfo(ops.sockName(this.#fd, false)) : undefined) ?? {};
+    return addressInfo(this.#localName()) ?? {};
   }
 
   /**
@@ -728,18 +733,20 @@ export class Socket extends Duplex {
 
   /** Emits 'timeout' after `ms` without activity (0 disables), as Node's socket.setTimeout. */
   setTimeout(ms: number, callback?: () => void): this {
+    if (this.destroyed) return this; // as node:net's: a destroyed socket ignores it, bad arguments too
+    this.#timeoutMs = ms;
     if (typeof ms !== 'number') throw invalidArgType('msecs', 'of type number', ms);
     if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
-    this.#timeoutMs = ms;
-    if (callback) {
-      if (ms === 0) this.removeListener('timeout', callback);
-      else this.once('timeout', callback);
-    }
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (ms > 0 && !this.destroyed) {
+    if (ms > 0) {
       this.#timer = setTimeout(() => this.emit('timeout'), ms);
       this.#timer.unref();
+    }
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
     }
     return this;
   }
