@@ -28,6 +28,15 @@ const wave = 10_000;
 const buffers = Array.from({ length: 64 }, () => Buffer.alloc(512));
 const memory = () => { globalThis.gc(); globalThis.gc(); const { rss, heapUsed } = process.memoryUsage(); return { rss, heapUsed }; };
 let before;
+// A stall says where it stopped (CI kills the process after 120 s, which tells nothing).
+let progress = 0;
+let seen = -1;
+const watchdog = setInterval(() => {
+  if (progress !== seen) return void (seen = progress);
+  const r = loop.ring;
+  console.error('stalled: ' + JSON.stringify({ settled: progress, metrics: loop.metrics, cqReady: r.cqReady(), cqOverflowed: r.cqOverflowed(), cqNeedsFlush: r.cqNeedsFlush() }));
+  process.exit(2);
+}, 20_000);
 for (let start = 0; start < total; start += wave) {
   const work = [];
   for (let k = start; k < Math.min(total, start + wave); k++) {
@@ -37,11 +46,12 @@ for (let start = 0; start < total; start += wave) {
       : kind === 2 ? loop.write(fd, buffers[k & 63], 0, 64, (k * 64) % (1 << 20))
       : kind === 3 ? loop.sleep(0)
       : loop.read(fd, Buffer.alloc(64), 0, 64, 4096);
-    work.push(p.then(() => { settled[k]++; }, (e) => { settled[k] += 100; console.error(e); }));
+    work.push(p.then(() => { settled[k]++; progress++; }, (e) => { settled[k] += 100; progress++; console.error(e); }));
   }
   await Promise.all(work);
   if (start === 10 * wave) before = memory(); // after 100,000 operations of warm-up
 }
+clearInterval(watchdog);
 const after = memory();
 closeSync(fd);
 const m = loop.metrics;

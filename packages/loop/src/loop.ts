@@ -759,8 +759,9 @@ export class Loop {
    * liburing's io_uring_cq_eventfd_toggle): completions this microtask reaps itself would
    * otherwise each wake the loop later for nothing — an epoll wake-up, an eventfd read and a
    * callback (measured on an echo server: a fifth of all wake-ups found no CQE). Turned on again,
-   * the CQ is looked at once more: a CQE posted while it was off and not reaped here is reaped from
-   * setImmediate, and one posted after signals as usual — no completion waits unseen. Not on a
+   * the CQ is looked at once more: a CQE posted while it was off and not reaped here — or held in
+   * the kernel's overflow list — is reaped from setImmediate, and one posted after signals as
+   * usual: no completion waits unseen. Not on a
    * DEFER_TASKRUN ring, where the kernel signals only when it first queues deferred work, which
    * the CQ does not show until GETEVENTS runs it.
    */
@@ -780,7 +781,9 @@ export class Loop {
       this.#reapingInline = false;
       if (quiet && !this.ring.closed) {
         this.ring.cq.setEventfdDisabled(false);
-        if (this.ring.cqReady() > 0) this.#reapLater();
+        // Posted while the eventfd was off, so signalled to nobody: CQEs in the CQ, and CQEs the
+        // kernel holds back (an overflowed CQ, task work) that only an enter of ours would bring.
+        if (this.ring.cqReady() > 0 || this.ring.cqNeedsFlush()) this.#reapLater();
       }
     }
   };
