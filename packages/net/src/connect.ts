@@ -199,12 +199,11 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
 export async function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: AbortSignal, connectTimeout: number): Promise<number> {
   if ('path' in target) return connectTo(socket, { family: 'unix', path: target.path }, { address: target.path }, undefined, undefined, signal, connectTimeout);
   const { address, family } = target;
-  const port = plan!.port;
-  const localPort = plan!.localPort;
+  const { port, localPort, localAddress: asked } = plan!;
   let local: SocketAddress | undefined;
   let net: NetErrorContext = { address, port };
-  if (plan!.localAddress || localPort) {
-    const localAddress = plan!.localAddress ?? (family === 4 ? '0.0.0.0' : '::');
+  if (asked || localPort) {
+    const localAddress = asked ?? (family === 4 ? '0.0.0.0' : '::');
     local = ipAddress(localAddress, localPort ?? 0);
     if (localPort) net = { address, port, local: { address: localAddress, port: localPort } };
   }
