@@ -1,10 +1,11 @@
 import * as http from 'node:http';
-import type { Server } from './server.js';
+import { serverNotRunning, type Server } from './server.js';
 
 /**
  * Node's own http.Server (its parser, keep-alive, timeouts) over @uring/net sockets: the returned
- * server's listen/address/close act on a @uring/net Server, whose connections are handed to
- * http's 'connection' handler. Where io_uring is unusable, it is a plain http.Server on node:net.
+ * server's listen, address, close, getConnections, maxConnections, ref and unref act on a
+ * @uring/net Server, whose connections are handed to http's 'connection' handler, and whose
+ * listening, drop, error and close events are the http server's. Where io_uring is unusable, it is a plain http.Server on node:net.
  */
 export function httpOver(createNetServer: () => Server | undefined, ...args: Parameters<typeof http.createServer>): http.Server {
   const server = http.createServer(...args);
@@ -14,6 +15,7 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   net.on('listening', () => server.emit('listening'));
   net.on('error', (error) => server.emit('error', error));
   net.on('close', () => server.emit('close'));
+  net.on('drop', (...data: unknown[]) => server.emit('drop', ...data));
   const patched = server as unknown as Record<string, unknown>;
   patched.listen = (...listenArgs: unknown[]) => {
     const cb = typeof listenArgs[listenArgs.length - 1] === 'function' ? (listenArgs.pop() as () => void) : undefined;
@@ -23,12 +25,18 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   };
   patched.address = () => net.address();
   patched.close = (cb?: (error?: Error) => void) => {
-    if (cb) server.once('close', cb);
+    if (cb) {
+      // On the http server, as net.Server's close does: ERR_SERVER_NOT_RUNNING when not listening.
+      if (net.listening) server.once('close', cb);
+      else server.once('close', () => cb(serverNotRunning()));
+    }
     net.close();
     server.closeIdleConnections();
     return server;
   };
+  patched.getConnections = (cb: (error: Error | null, count: number) => void) => (net.getConnections(cb), server);
   Object.defineProperty(server, 'listening', { get: () => net.listening, configurable: true });
+  Object.defineProperty(server, 'maxConnections', { get: () => net.maxConnections, set: (n: number | undefined) => (net.maxConnections = n), configurable: true });
   patched.ref = () => (net.ref(), server);
   patched.unref = () => (net.unref(), server);
   return server;

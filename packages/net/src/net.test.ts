@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
+import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -694,6 +695,55 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(digest(got)).toBe(digest(content.subarray(7)));
     expect(sendFileCalls).toBe(backend() === 'io_uring' ? 1 : 0);
     await close(server);
+  });
+
+  it("createHttpServer's server acts as http.createServer's: close, getConnections, maxConnections and 'drop', listening", async () => {
+    const makers = [(h?: http.RequestListener) => http.createServer(h), (h?: http.RequestListener) => createHttpServer(h)];
+    const hello: http.RequestListener = (_req, res) => res.end('x');
+    const scenarios: Record<string, (make: (typeof makers)[number], log: unknown[]) => Promise<void>> = {
+      async closeNotListening(make, log) {
+        const s = make();
+        s.close((e) => log.push(`callback ${(e as NodeJS.ErrnoException | undefined)?.code}`));
+        s.on('close', () => log.push('close'));
+        await delay(30);
+      },
+      async closeTwice(make, log) {
+        const s = make();
+        s.listen(0, '127.0.0.1');
+        await once(s, 'listening');
+        s.close((e) => log.push(`first ${(e as NodeJS.ErrnoException | undefined)?.code}`));
+        s.close((e) => log.push(`second ${(e as NodeJS.ErrnoException | undefined)?.code}`));
+        await delay(50);
+      },
+      async connections(make, log) {
+        const s = make(hello);
+        s.maxConnections = 1;
+        s.on('drop', (d?: { remoteAddress?: string }) => log.push(`drop ${d?.remoteAddress}`));
+        s.listen(0, '127.0.0.1');
+        await once(s, 'listening');
+        log.push(`listening ${s.listening}`);
+        const { port } = s.address() as nodeNet.AddressInfo;
+        const a = nodeNet.connect(port, '127.0.0.1');
+        await once(s, 'connection');
+        log.push(await new Promise((resolve) => s.getConnections((e, n) => resolve(`connections ${e} ${n}`))));
+        const b = nodeNet.connect(port, '127.0.0.1').on('error', () => undefined);
+        b.resume();
+        await once(b, 'close');
+        a.destroy();
+        s.close();
+        await once(s, 'close');
+        log.push(`listening ${s.listening} ${s.address()}`);
+      },
+    };
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      const logs = [];
+      for (const make of makers) {
+        const log: unknown[] = [];
+        await scenario(make, log);
+        logs.push(log);
+      }
+      expect([name, logs[1]]).toEqual([name, logs[0]]);
+    }
   });
 
   it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {

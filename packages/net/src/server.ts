@@ -43,6 +43,11 @@ function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
+/** Node's ERR_SERVER_NOT_RUNNING, for a close() of a server that is not listening. */
+export function serverNotRunning(): Error & { code: string } {
+  return codedError('Server is not running.', 'ERR_SERVER_NOT_RUNNING');
+}
+
 /**
  * listen()'s arguments as Node's Server.prototype.listen reads them: port 0 when none is given
  * (or `port: undefined | null`), the backlog from the options or from the arguments, a falsy host
@@ -260,7 +265,7 @@ export class Server extends EventEmitter {
     const wasListening = this.#fd !== -1 && !this.#closing;
     if (cb) {
       if (wasListening) this.once('close', cb);
-      else this.once('close', () => cb(codedError('Server is not running.', 'ERR_SERVER_NOT_RUNNING')));
+      else this.once('close', () => cb(serverNotRunning()));
     }
     this.#closing = true;
     if (this.#fd !== -1) {
