@@ -524,8 +524,9 @@ export class Loop {
    * call) — but one the kernel completed inline, reaped by the microtask that submitted it, runs
    * from the next tick, after what the submitting tick queued with nextTick, as libuv's callers
    * defer a request it completed at once (node:net's afterWriteTick). A refused operation (closed
-   * loop, aborted signal, bad timeout) calls back on the next tick. Errors have the same shape as submit()'s, without the caller's stack. An exception the
-   * callback throws is uncaught, as from any Node callback, and the rest of the batch is settled.
+   * loop, aborted signal, bad timeout) calls back on the next tick. Errors have the same shape as
+   * submit()'s, without the caller's stack. An exception the callback throws is uncaught, as from
+   * any Node callback, and the rest of the batch is settled.
    */
   submitCallback(prep: Prep, options: CallbackOptions, callback: OpCallback): void {
     const refused = this.#refusal(options);
@@ -761,9 +762,8 @@ export class Loop {
    * callback (measured on an echo server: a fifth of all wake-ups found no CQE). Turned on again,
    * the CQ is looked at once more: a CQE posted while it was off and not reaped here — or held in
    * the kernel's overflow list — is reaped from setImmediate, and one posted after signals as
-   * usual: no completion waits unseen. Not on a
-   * DEFER_TASKRUN ring, where the kernel signals only when it first queues deferred work, which
-   * the CQ does not show until GETEVENTS runs it.
+   * usual: no completion waits unseen. Not on a DEFER_TASKRUN ring, where the kernel signals only
+   * when it first queues deferred work, which the CQ does not show until GETEVENTS runs it.
    */
   readonly #flushTask = (): void => {
     this.#flushQueued = false;
@@ -775,7 +775,6 @@ export class Loop {
       this.metrics.inlineReaps++;
       this.#reapingInline = true;
       this.#reapBatch();
-      this.#reapingInline = false;
       this.#afterReap();
     } finally {
       this.#reapingInline = false;

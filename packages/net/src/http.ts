@@ -5,7 +5,8 @@ import { serverNotRunning, type Server } from './server.js';
  * Node's own http.Server (its parser, keep-alive, timeouts) over @uring/net sockets: the returned
  * server's listen, address, close, getConnections, maxConnections, ref and unref act on a
  * @uring/net Server, whose connections are handed to http's 'connection' handler, and whose
- * listening, drop, error and close events are the http server's. Where io_uring is unusable, it is a plain http.Server on node:net.
+ * listening, drop, error and close events are the http server's. Where io_uring is unusable, it
+ * is a plain http.Server on node:net.
  */
 export function httpOver(createNetServer: () => Server | undefined, ...args: Parameters<typeof http.createServer>): http.Server {
   const server = http.createServer(...args);

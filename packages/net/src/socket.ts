@@ -89,6 +89,7 @@ export class Socket extends Duplex {
   #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #peer: SocketAddress | undefined;
+  #local: SocketAddress | undefined;
   #hadError = false;
   #unref = false;
   #unix: boolean | undefined;
@@ -191,9 +192,15 @@ export class Socket extends Duplex {
     return this.#peer;
   }
 
-  /** This end's address while the socket is open; none once destroyed (node:net drops its handle then). */
+  /**
+   * This end's address while the socket is open, looked up once connected (node:net caches it the
+   * same way: localAddress, localPort and address() cost no getsockname each); none once destroyed
+   * (node:net drops its handle then).
+   */
   #localName(): SocketAddress | undefined {
-    return this.#fd >= 0 && !this.destroyed ? ops.sockName(this.#fd, false) : undefined;
+    if (this.#fd < 0 || this.destroyed) return undefined;
+    if (this.connecting) return ops.sockName(this.#fd, false);
+    return (this.#local ??= ops.sockName(this.#fd, false));
   }
 
   get pending(): boolean {
