@@ -32,21 +32,35 @@ export function backend(): 'io_uring' | 'node' {
 }
 
 /**
- * The class exported under node:net's name: ours where the backend is io_uring. Where it is not,
- * `new` of it makes node:net's (the same API: `new net.Socket()` then `connect()` works on either
- * backend), and node:net's instances pass `instanceof`. A subclass always gets ours, whose methods
- * it inherits.
+ * The class exported under node:net's name: ours where the backend is io_uring, node:net's where
+ * it is not — for `new`, for `instanceof`, and for a subclass (`class X extends net.Server`
+ * inherits the active backend's prototype and constructor, so it listens and connects on either).
+ * Called without `new`, it constructs, as node:net's Socket and Server (function constructors) do.
+ *
+ * The backend is chosen on first use, not at import: the loop's ring takes the process's
+ * credentials when it is made (see @uring/loop's identity guard). The proxy's target is a plain
+ * function, whose `prototype` (writable) may be reported as the chosen class's; a class's own
+ * `prototype` (read-only, non-configurable) could not be.
  */
 function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object): T {
-  const exported: T = new Proxy(ours, {
-    construct(target, args, newTarget) {
-      if (newTarget !== exported) return Reflect.construct(target, args, newTarget);
-      return uring() ? Reflect.construct(target, args) : Reflect.construct(theirs, args);
+  const chosen = (): Function => (uring() ? ours : theirs);
+  const stand = function () {} as unknown as T;
+  Object.defineProperty(stand, 'name', { value: ours.name });
+  // `instanceof` of the export asks the chosen class; of a subclass (which inherits this), the subclass.
+  const hasInstance = function (this: unknown, value: unknown): boolean {
+    return this === exported ? value instanceof chosen() : Function.prototype[Symbol.hasInstance].call(this, value);
+  };
+  const exported: T = new Proxy(stand, {
+    construct: (_target, args, newTarget) => Reflect.construct(chosen(), args, newTarget === exported ? chosen() : newTarget),
+    apply: (_target, _this, args) => Reflect.construct(chosen(), args),
+    get(_target, key) {
+      if (key === Symbol.hasInstance) return hasInstance;
+      const cls = chosen();
+      return key === 'prototype' ? cls.prototype : Reflect.get(cls, key);
     },
-    get(target, key, receiver) {
-      if (key === Symbol.hasInstance) return (value: unknown) => value instanceof target || (!uring() && value instanceof theirs);
-      return Reflect.get(target, key, receiver);
-    },
+    set: (_target, key, value) => Reflect.set(chosen(), key, value),
+    has: (_target, key) => Reflect.has(chosen(), key),
+    getPrototypeOf: () => Object.getPrototypeOf(chosen()),
   });
   return exported;
 }

@@ -415,7 +415,35 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     class Mine extends net.Socket {}
     expect(new Mine()).toBeInstanceOf(net.Socket);
     expect(new Mine()).toBeInstanceOf(Mine);
+    expect(new net.Socket()).not.toBeInstanceOf(Mine);
+    // Called without new, as node:net's function constructors allow.
+    expect((net.Socket as unknown as () => unknown)()).toBeInstanceOf(net.Socket);
+    expect((net.Server as unknown as () => unknown)()).toBeInstanceOf(net.Server);
     await close(server);
+  });
+
+  it('a subclass of Server and of Socket listens and connects on either backend', async () => {
+    class Greeter extends net.Server {
+      greeting = 'hello';
+    }
+    class Client extends net.Socket {
+      received = '';
+    }
+    const server = new Greeter((s) => (s as unknown as AnySocket).end(server.greeting));
+    expect(server).toBeInstanceOf(net.Server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = new Client();
+    client.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1');
+    client.on('data', (d: Buffer) => (client.received += String(d)));
+    await once(client, 'end');
+    expect(client.received).toBe('hello');
+    expect(client).toBeInstanceOf(Client);
+    expect(client).toBeInstanceOf(net.Socket);
+    // The subclass sits on the active backend's class: node:net's in the fallback.
+    expect(client instanceof nodeNet.Socket).toBe(net.backend() === 'node');
+    client.destroy();
+    await close(server as unknown as AnyServer);
   });
 
   it("events in node:net's order: connect after the caller's ticks, writes and ends before connecting, a second connect, destroy", async () => {
