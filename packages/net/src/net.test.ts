@@ -5,13 +5,14 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import * as http from 'node:http';
+import * as tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
-import { silentListener, tcpOptions } from './testing.js';
+import { TEST_TLS, silentListener, tcpOptions } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -799,5 +800,49 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     // Keep-alive: connections are reused (fetch opens a second one for request bodies, on node:net too).
     expect(sockets.size).toBeLessThanOrEqual(2);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("node:http's client over the sockets: an Agent's createConnection, keep-alive reusing one socket", async () => {
+    const server = http.createServer((req, res) => res.end(`hello ${req.url}`));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as nodeNet.AddressInfo;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const made: unknown[] = [];
+    agent.createConnection = ((options: nodeNet.TcpNetConnectOpts) => {
+      const socket = net.connect({ port: options.port, host: options.host });
+      made.push(socket);
+      return socket;
+    }) as typeof agent.createConnection;
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    expect([await get('/a'), await get('/b'), await get('/c')]).toEqual(['hello /a', 'hello /b', 'hello /c']);
+    expect(made.length).toBe(1);
+    expect(made[0]).toBeInstanceOf(net.Socket);
+    agent.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('TLS over the sockets: tls.connect({ socket }) and a TLSSocket on an accepted socket', async () => {
+    // Server: node:tls on sockets this package accepted (as https would take them); client:
+    // node:tls on a socket this package connected. Both ends' TLS runs over our sockets.
+    const { server, port } = await listening(net, (raw) => {
+      const secure = new tls.TLSSocket(raw, { isServer: true, ...TEST_TLS });
+      secure.on('data', (d: Buffer) => secure.end(`secure ${d}`));
+    });
+    const raw = net.connect(port, '127.0.0.1');
+    const client = tls.connect({ socket: raw as AnySocket, ca: TEST_TLS.cert, servername: 'localhost' });
+    await once(client, 'secureConnect');
+    expect(client.authorized).toBe(true);
+    expect(client.getProtocol()).toMatch(/^TLSv1\.[23]$/);
+    client.write('hello');
+    expect(String(await collect(client as AnySocket))).toBe('secure hello');
+    await close(server);
   });
 });

@@ -50,3 +50,28 @@ export function tcpOptions(localPort: number, remotePort: number): Record<string
   }
   throw new Error(`no socket 127.0.0.1:${localPort} -> 127.0.0.1:${remotePort} in this process`);
 }
+
+/**
+ * A self-signed P-256 key and certificate for localhost and 127.0.0.1, valid until 2126, for TLS
+ * tests over the sockets (made with openssl req -x509; a test fixture, trusted by nothing).
+ */
+export const TEST_TLS = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgitgEux6QMNqGuB+9
+Rcnu5SYI3u/ZTPPYBVbiDDJHTlahRANCAASW9SsPbRee+j3OLSzQK78dV6k/mEQp
+ZCJenmO7+VTeSpEHXUROm6No0nx3BqasY/Nmkc7wrJv/2RNwbz1hn061
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUJJ6gEG592bYlGRMmNpg+6TZJ/lIwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwNjA5MzgzNloYDzIxMjYxMTEy
+MDkzODM2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAASW9SsPbRee+j3OLSzQK78dV6k/mEQpZCJenmO7+VTeSpEHXUROm6No
+0nx3BqasY/Nmkc7wrJv/2RNwbz1hn061o28wbTAdBgNVHQ4EFgQU+Pdp/8tarnOu
+IQuDnAP/S0zMfqwwHwYDVR0jBBgwFoAU+Pdp/8tarnOuIQuDnAP/S0zMfqwwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDSAAwRQIgElofq673XFZDuYWGyQdUw4Jnth77DlCdpjtK60DEImwCIQCl
+8tj0VEBBe7IKhmX+dYdfs3U10ij4d1two8c+e6WoyQ==
+-----END CERTIFICATE-----
+`,
+};
