@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -245,15 +246,18 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
 
   it('onread: no callback while stopped, however much is arriving; every byte after resume()', async () => {
     const total = 1 << 20;
-    const { server, port } = await listening('127.0.0.1', 0, (s) => s.end(Buffer.alloc(total, 7)));
+    const payload = randomBytes(total);
+    const { server, port } = await listening('127.0.0.1', 0, (s) => s.end(payload));
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {
       let bytes = 0;
       let stopped = false;
       let whileStopped = 0;
       let socket: AnySocket;
-      const callback = (n: number) => {
+      const hash = createHash('sha256');
+      const callback = (n: number, buffer: Uint8Array) => {
         if (stopped) whileStopped++;
+        hash.update(buffer.subarray(0, n));
         bytes += n;
         if (bytes === n) {
           stopped = true;
@@ -267,11 +271,46 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
       };
       socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(64 * 1024), callback } }) as AnySocket;
       await once(socket, 'close');
-      runs.push({ bytes, whileStopped });
+      runs.push({ bytes, whileStopped, digest: hash.digest('hex') });
     }
     expect(runs[1]).toEqual(runs[0]);
-    expect(runs[0]).toEqual({ bytes: total, whileStopped: 0 });
+    expect(runs[0]).toEqual({ bytes: total, whileStopped: 0, digest: createHash('sha256').update(payload).digest('hex') });
     await close(server);
+  });
+
+  it('onread: what is held while stopped is kept, whatever other sockets receive meanwhile', async () => {
+    // One 40 KiB write (one receive) into a 16 KiB buffer whose callback says stop: 24 KiB held.
+    // Meanwhile another connection receives 8 MiB through the loop's receive buffers, reusing
+    // every one: the held bytes must be a copy, not a view of a buffer the kernel got back.
+    const payload = randomBytes(40 * 1024);
+    const { server, port } = await listening('127.0.0.1', 0, (s) => {
+      s.write(payload);
+      setTimeout(() => s.end(), 100);
+    });
+    const flood = await listening('127.0.0.1', 0, (s) => s.end(randomBytes(8 << 20)));
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const pieces: Buffer[] = [];
+      let socket: AnySocket;
+      const whileHeld = async () => {
+        const other = impl.connect(flood.port, '127.0.0.1') as AnySocket;
+        other.resume();
+        await once(other, 'end');
+        socket.resume();
+      };
+      const callback = (n: number, buffer: Uint8Array) => {
+        pieces.push(Buffer.from(buffer.subarray(0, n)));
+        if (pieces.length > 1) return true;
+        void whileHeld();
+        return false;
+      };
+      socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(16 * 1024), callback } }) as AnySocket;
+      await once(socket, 'close');
+      runs.push(Buffer.concat(pieces).equals(payload));
+    }
+    expect(runs).toEqual([true, true]);
+    await close(server);
+    await close(flood.server);
   });
 
   it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {

@@ -391,15 +391,25 @@ export class Socket extends Duplex {
         unref: this.#unref,
         onCqe: (res, flags) => {
           if (res > 0 && flags & CqeFlag.BUFFER) {
-            const chunk = pool.take(flags >>> 16, res);
+            const bid = flags >>> 16;
             if (this.destroyed) {
+              pool.release(bid);
               this.#unread = true;
               return;
             }
             this.bytesRead += res;
             if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
             this.#touch();
-            if (this.#onread) return this.#deliver(chunk);
+            if (this.#onread) {
+              // Straight from the pool buffer into the caller's: one copy (#deliver keeps a copy of what it holds back).
+              try {
+                this.#deliver(pool.view(bid, res));
+              } finally {
+                pool.release(bid);
+              }
+              return;
+            }
+            const chunk = pool.take(bid, res);
             this.#requested = false; // push() calls _read again if the stream wants more
             if (!this.push(chunk) && !this.#stopping) {
               this.#stopping = true;
@@ -625,7 +635,8 @@ export class Socket extends Duplex {
         break;
       }
     }
-    if (rest.length > 0) this.#held = this.#held ? Buffer.concat([this.#held, rest]) : rest;
+    // Held as a copy: `chunk` may be a view of a pool buffer the kernel gets back after this call.
+    if (rest.length > 0) this.#held = this.#held ? Buffer.concat([this.#held, rest]) : Buffer.from(rest);
   }
 
   /**
