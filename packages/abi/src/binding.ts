@@ -16,6 +16,7 @@ export interface NativeBinding {
   mmap(fd: number, offset: number, length: number): ArrayBuffer | number;
   allocAligned(length: number): ArrayBuffer | number;
   addressOf(view: ArrayBufferView | ArrayBuffer): number;
+  releaseBlock(length: number): number;
   pipe(out: Int32Array, flags: number): number;
   getsockname(fd: number, out: ArrayBufferView): number;
   getpeername(fd: number, out: ArrayBufferView): number;

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { addressOf, alignedBuffer, allocAligned } from './memory.js';
+import { addressOf, alignedBuffer, allocAligned, raiseMallocThresholds } from './memory.js';
 
 describe('memory', () => {
   it('addressOf counts a view\'s byteOffset', () => {
@@ -29,6 +31,33 @@ describe('memory', () => {
   it('allocAligned rejects bad lengths', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       expect(() => allocAligned(bad)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    }
+  });
+
+  // glibc's dynamic thresholds are what the call sets; other C libraries (musl) have none.
+  const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+  const title = 'raiseMallocThresholds: a block below the raised mmap threshold then comes from the heap';
+  it.skipIf(!glibc)(glibc ? title : `${title} — skipped: the C library is not glibc`, () => {
+    // In a process of its own (the thresholds are the process's): an 8 MiB Buffer is mmap'd by
+    // malloc at first, and lies in [heap] once a 16 MiB block has been released.
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { addressOf, raiseMallocThresholds } from ${JSON.stringify(dist)};
+      const [lo, hi] = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[heap]')).split(' ')[0].split('-').map((x) => parseInt(x, 16));
+      const keep = [];
+      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(8 << 20); keep.push(b); const at = addressOf(b); return at >= lo && at < hi + (64 << 20); };
+      const before = fromHeap();
+      const raised = raiseMallocThresholds(16 << 20);
+      console.log(JSON.stringify({ before, raised, after: fromHeap() }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ before: false, raised: true, after: true });
+  });
+
+  it('raiseMallocThresholds rejects bad sizes', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => raiseMallocThresholds(bad)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     }
   });
 });

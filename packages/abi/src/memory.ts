@@ -1,4 +1,5 @@
 import { native } from './binding.js';
+import { Errno } from './constants.js';
 import { check, invalidArgType, outOfRange } from './errors.js';
 
 /**
@@ -27,4 +28,21 @@ export function allocAligned(length: number): ArrayBuffer {
 /** `allocAligned` as a Buffer. */
 export function alignedBuffer(length: number): Buffer {
   return Buffer.from(allocAligned(length));
+}
+
+/**
+ * Mallocs and frees one `bytes` block, so that glibc's malloc keeps up to 2 × `bytes` of freed
+ * heap instead of handing it back to the kernel (and faulting it in again on the next
+ * allocations): freeing a block that was mmap'd raises the mmap threshold to its size and the trim
+ * threshold to twice it — glibc's dynamic thresholds (malloc(3), M_MMAP_THRESHOLD), which the
+ * first free of such a block in a program sets anyway. Never lowers a threshold, and changes
+ * nothing where the program set one itself (mallopt, MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES).
+ * False where the C library is not glibc (musl), whose free() has no such thresholds.
+ */
+export function raiseMallocThresholds(bytes: number): boolean {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw outOfRange('bytes', 'a positive integer', bytes);
+  const result = native().releaseBlock(bytes);
+  if (result === -Errno.ENOSYS) return false;
+  check(result, 'malloc');
+  return true;
 }

@@ -1,11 +1,13 @@
 // Memory shared with the kernel: the ring mappings and page-aligned buffers, both exposed as
-// external ArrayBuffers whose finalizers munmap, and the address of a view's bytes.
+// external ArrayBuffers whose finalizers munmap, and the address of a view's bytes; and one
+// malloc/free pair, which sets glibc's dynamic thresholds (see ReleaseBlock).
 #include "abi.h"
 
 #include <sys/mman.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 
 namespace uring {
 
@@ -60,12 +62,31 @@ Napi::Value AddressOf(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(reinterpret_cast<uintptr_t>(data)));
 }
 
+// releaseBlock(length) -> 0 | -ENOMEM | -ENOSYS. malloc(length) then free() of it, nothing else:
+// on glibc, freeing a block that was mmap'd because it was above the mmap threshold raises that
+// threshold to its size and the trim threshold to twice it (malloc(3), the dynamic mmap
+// threshold, unless the program set either). -ENOSYS on other C libraries, whose free() does not.
+Napi::Value ReleaseBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#ifdef __GLIBC__
+  int64_t length = info[0].ToNumber().Int64Value();
+  if (length <= 0) return Napi::Number::New(env, -EINVAL);
+  void* volatile block = malloc(static_cast<size_t>(length));  // volatile: the pair must not be elided
+  if (block == nullptr) return Napi::Number::New(env, -ENOMEM);
+  free(block);
+  return Napi::Number::New(env, 0);
+#else
+  return Napi::Number::New(env, -ENOSYS);
+#endif
+}
+
 }  // namespace
 
 void InitMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("mmap", Napi::Function::New(env, MapRing, "mmap"));
   exports.Set("allocAligned", Napi::Function::New(env, AllocAligned, "allocAligned"));
   exports.Set("addressOf", Napi::Function::New(env, AddressOf, "addressOf"));
+  exports.Set("releaseBlock", Napi::Function::New(env, ReleaseBlock, "releaseBlock"));
 }
 
 }  // namespace uring
