@@ -6,7 +6,8 @@
 //      part alone against node:net's whole: the floor no user-space change can go below;
 //   2. the same with the load from a client built on @uring/net;
 //   3. one connection streaming 64 KiB writes to a sink server, writer and sink on the same
-//      implementation: MB/s, and the writer's (this process) and the sink's CPU per MB and floors;
+//      implementation: MB/s, and the writer's (this process) and the sink's CPU per MB and floors,
+//      and the sink's page faults per MB;
 //   4. node:http hello world (over @uring/net sockets vs node:net) under autocannon, 64 connections:
 //      requests/s, server CPU per request and its floor, and autocannon's CPU load (it runs in this
 //      process: near 1 CPU, the client sets the pace, whatever the server); then under wrk (C,
@@ -43,8 +44,8 @@ async function startServer(kind, mode) {
   const [{ port }] = await once(child, 'message');
   const cpu = async () => {
     child.send('cpu');
-    const [{ cpu }] = await once(child, 'message');
-    return { user: cpu.user / 1e6, system: cpu.system / 1e6 };
+    const [{ cpu, faults }] = await once(child, 'message');
+    return { user: cpu.user / 1e6, system: cpu.system / 1e6, faults };
   };
   return { child, port, cpu, stop: () => child.send('exit') };
 }
@@ -155,8 +156,9 @@ async function compareServers(mode, load, ours = 'uring') {
     const after = await server.cpu();
     const user = after.user - before.user;
     const system = after.system - before.system;
+    const faults = after.faults - before.faults; // NaN for the C server, which does not count them
     const clientCpu = (client.user + client.system) / 1e6;
-    return { rate: ops / elapsed, cpuPerOp: (user + system) / ops, systemPerOp: system / ops, serverLoad: (user + system) / wall, clientPerOp: clientCpu / ops, clientSystemPerOp: client.system / 1e6 / ops, clientLoad: clientCpu / wall };
+    return { rate: ops / elapsed, cpuPerOp: (user + system) / ops, systemPerOp: system / ops, faultsPerOp: faults / ops, serverLoad: (user + system) / wall, clientPerOp: clientCpu / ops, clientSystemPerOp: client.system / 1e6 / ops, clientLoad: clientCpu / wall };
   };
   await measure(ours);
   await measure('node');
@@ -228,6 +230,8 @@ record(await compareServers('sink', (port, kind) => stream(port, clients[kind]))
   { name: "streaming: writer per MB: system CPU alone vs node:net's total", unit: 's', ours: (x) => x.clientSystemPerOp, theirs: (y) => y.clientPerOp, diagnostic: true },
   { name: 'streaming: sink CPU per MB', unit: 's', ours: (x) => x.cpuPerOp, theirs: (y) => y.cpuPerOp },
   kernelFloor('streaming: sink per MB'),
+  // glibc handing freed heap back and faulting it in again costs a sink ~1.8x the CPU per MB when it happens (recv-pool.ts).
+  { name: 'streaming: sink minor page faults per MB', unit: 'faults', ours: (x) => x.faultsPerOp, theirs: (y) => y.faultsPerOp, diagnostic: true },
 ]);
 record(await compareServers('http', (port) => http(port)), 'node:http hello world, autocannon, 64 conns', 'req/s', 'server CPU per request', 'req/s', undefined, [
   kernelFloor('http: server per request'),

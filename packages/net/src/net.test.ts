@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -9,6 +9,7 @@ import * as tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
@@ -800,6 +801,37 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     // Keep-alive: connections are reused (fetch opens a second one for request bodies, on node:net too).
     expect(sockets.size).toBeLessThanOrEqual(2);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
+  const poolSkip = backend() !== 'io_uring' ? 'the receive pool is the io_uring backend\'s' : !glibc ? 'the C library is not glibc' : undefined;
+  const poolTitle = "the receive pool raises glibc's malloc thresholds, so received chunks' memory is kept, not trimmed";
+  it.skipIf(poolSkip !== undefined)(poolSkip ? `${poolTitle} — skipped: ${poolSkip}` : poolTitle, () => {
+    // In a process of its own: a 2 MiB Buffer is mmap'd by malloc until a socket has received
+    // (the pool releases a 4 MiB block: mmap threshold 4 MiB, trim threshold 8 MiB), then it
+    // comes from the heap (see recv-pool.ts).
+    const dist = (name: string) => JSON.stringify(fileURLToPath(new URL(`../../${name}/dist/index.js`, import.meta.url)));
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { once } from 'node:events';
+      import * as nodeNet from 'node:net';
+      import { addressOf } from ${dist('abi')};
+      import net from ${dist('net')};
+      const [lo] = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[heap]')).split(' ')[0].split('-').map((x) => parseInt(x, 16));
+      const keep = [];
+      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(2 << 20); keep.push(b); const at = addressOf(b); return at >= lo && at < lo + (1 << 30); };
+      const before = fromHeap();
+      const server = nodeNet.createServer((s) => s.end('hello')).listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const socket = net.connect(server.address().port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => (got += d));
+      await once(socket, 'end');
+      server.close();
+      console.log(JSON.stringify({ before, got, after: fromHeap() }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ before: false, got: 'hello', after: true });
   });
 
   it("node:http's client over the sockets: an Agent's createConnection, keep-alive reusing one socket", async () => {

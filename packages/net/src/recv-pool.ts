@@ -1,5 +1,5 @@
 import { BufferRing } from '@uring/ring';
-import { addressOf } from '@uring/abi';
+import { addressOf, raiseMallocThresholds } from '@uring/abi';
 import type { Loop } from '@uring/loop';
 
 /**
@@ -12,17 +12,31 @@ const BGID_TRIES = 64;
 /** Buffers in the group, and the size of each (a bulk receive fills one per CQE): 4 MiB per thread that has sockets. */
 const ENTRIES = 64;
 const SIZE = 64 * 1024;
+/** glibc then keeps up to twice this of freed heap rather than trimming it (see RecvPool). */
+const MALLOC_BLOCK = 4 * 1024 * 1024;
 
 /**
  * The provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19) that every socket of a loop receives
  * into with multishot recv: the kernel picks a free buffer per receive and names it in the CQE.
  * Each receive is copied into a Buffer of its own length (with onread, into the caller's buffer)
  * and its ring buffer given back at once, so the kernel only ever writes into the same 64
- * buffers, mapped and warm, and a chunk the stream holds never pins a 64 KiB buffer. Handing large receives to the stream as they are, with
- * a fresh buffer taking their place in the ring, cost more here: the kernel's copy into each
- * fresh buffer page-faulted on memory glibc had just trimmed — a sink used 0.39 ms of CPU per MB
- * that way against 0.35 copying (streaming 64 KiB writes, 2.40 → 2.72 GB/s, 9 alternating reps,
- * 2026-12-06). Memory in the ring stays at 64 × 64 KiB per thread, whatever the number of sockets.
+ * buffers, mapped and warm, and a chunk the stream holds never pins a 64 KiB buffer. Handing
+ * large receives to the stream as they are, with a fresh buffer taking their place in the ring,
+ * cost more here: the kernel's copy into each fresh buffer page-faulted on memory glibc had just
+ * trimmed — a sink used 0.39 ms of CPU per MB that way against 0.35 copying (streaming 64 KiB
+ * writes, 2.40 → 2.72 GB/s, 9 alternating reps, 2026-12-06); and with the thresholds below
+ * raised, no less than copying (5 alternating sink processes: less user time, as much more
+ * system time — the kernel then copies into cold memory). Memory in the ring stays at 64 × 64
+ * KiB per thread, whatever the number of sockets.
+ *
+ * The copies are new Buffers, which glibc's malloc serves from its heap and gets back when they
+ * are collected. With its default trim threshold (128 KiB, raised only once the program frees a
+ * block that was mmap'd) glibc may hand that memory back to the kernel at every collection and
+ * fault it in again for the next receives: a sink process fell into that ~half the time, with
+ * 86–104k page faults in 3 s of streaming against 24–32k, and ~1.8x the CPU per MB (scratch, 8
+ * processes, 2026-12-06; node:net's sink does it too, 1 process in 4). The pool therefore raises
+ * glibc's thresholds as its first free of such a block would (raiseMallocThresholds: trim above
+ * 8 MiB): 8 sinks of 8 then stayed at 12–22k faults.
  */
 export class RecvPool {
   static #pools = new WeakMap<Loop, RecvPool>();
@@ -44,6 +58,7 @@ export class RecvPool {
   readonly #addresses: number[] = [];
 
   private constructor(loop: Loop) {
+    raiseMallocThresholds(MALLOC_BLOCK);
     this.#ring = RecvPool.#register(loop);
     this.bgid = this.#ring.bgid;
     for (let bid = 0; bid < ENTRIES; bid++) {
