@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,41 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
       [{ fd: 0.5 }],
     ];
     for (const args of cases) expect([args, await outcome(impls.uring, args)]).toEqual([args, await outcome(impls.node, args)]);
+  });
+
+  it("with EventEmitter.captureRejections, a rejected 'connection' listener destroys that socket, as node:net's", async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const seen: string[] = [];
+      // captureRejections is read when an emitter is made: on only while the server is.
+      EventEmitter.captureRejections = true;
+      let server: AnyServer;
+      try {
+        server = impl.createServer() as unknown as AnyServer;
+      } finally {
+        EventEmitter.captureRejections = false;
+      }
+      let closed!: () => void;
+      const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+      server.on('connection', async (socket: nodeNet.Socket) => {
+        socket.on('error', (e) => seen.push(`socket error: ${e.message}`));
+        socket.on('close', () => {
+          seen.push('socket close');
+          closed();
+        });
+        throw new Error('boom');
+      });
+      server.on('error', (e: Error) => seen.push(`server error: ${e.message}`));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = nodeNet.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1');
+      client.on('error', () => undefined);
+      await Promise.all([once(client, 'close'), socketClosed]);
+      await close(server);
+      runs.push(seen);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual(['socket error: boom', 'socket close']);
   });
 
   it('listen({ signal }): aborting closes the server', async () => {

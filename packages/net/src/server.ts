@@ -256,6 +256,15 @@ export class Server extends EventEmitter {
     ops.close(fd).catch(() => undefined);
   }
 
+  /**
+   * With EventEmitter.captureRejections on, a 'connection' listener whose promise rejects destroys
+   * that socket with the error, as node:net's Server does; a rejection from another event is 'error'.
+   */
+  override [EventEmitter.captureRejectionSymbol](error: Error, event: string | symbol, socket?: Socket): void {
+    if (event === 'connection' && socket) socket.destroy(error);
+    else this.emit('error', error);
+  }
+
   address(): { address: string; family: string; port: number } | string | null {
     return this.#fd === -1 || this.#closing ? null : (addressInfo(this.#address) ?? null);
   }
