@@ -313,6 +313,84 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(flood.server);
   });
 
+  it("signal: the socket's signal destroys it with an AbortError, as node:net — aborted before, while connecting, once connected", async () => {
+    const accepted = new Set<AnySocket>();
+    const { server, port } = await listening('127.0.0.1', 0, (s) => {
+      s.on('error', () => undefined);
+      accepted.add(s);
+    });
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      for (const when of ['before', 'connecting', 'connected', 'new Socket, aborted']) {
+        const controller = new AbortController();
+        if (when === 'before' || when === 'new Socket, aborted') controller.abort();
+        const socket = (when === 'new Socket, aborted' ? new impl.Socket({ signal: controller.signal }) : impl.connect({ port, host: '127.0.0.1', signal: controller.signal })) as AnySocket;
+        const destroyedAtOnce = socket.destroyed;
+        const events: unknown[] = [];
+        for (const name of ['connect', 'error', 'close']) socket.on(name, (a?: unknown) => events.push(a instanceof Error ? [name, a.name, (a as NodeJS.ErrnoException).code] : [name, a]));
+        const closed = new Promise((resolve) => socket.on('close', resolve));
+        if (when === 'connecting') controller.abort();
+        if (when === 'connected') {
+          await once(socket, 'connect');
+          controller.abort();
+        }
+        await closed;
+        runs.push({ when, destroyedAtOnce, events: events.slice() }); // (node:net's socket aborted before connect() still connects afterwards)
+      }
+    }
+    expect(runs.slice(4)).toEqual(runs.slice(0, 4));
+    expect(runs[0]).toEqual({ when: 'before', destroyedAtOnce: false, events: [['error', 'AbortError', 'ABORT_ERR'], ['close', undefined]] });
+    expect(runs[2]).toEqual({ when: 'connected', destroyedAtOnce: false, events: [['connect', undefined], ['error', 'AbortError', 'ABORT_ERR'], ['close', true]] });
+    // connect()'s own signal option is not node:net's: ignored there, and here.
+    const controller = new AbortController();
+    const socket = new net.Socket() as AnySocket;
+    socket.connect({ port, host: '127.0.0.1', signal: controller.signal } as nodeNet.TcpSocketConnectOpts);
+    await once(socket, 'connect');
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
+    expect(() => new net.Socket({ signal: 'x' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: 'The "signal" argument must be an instance of AbortSignal. Received type string (\'x\')' }));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // node:net's late connection is in
+    for (const s of accepted) s.destroy();
+    await close(server);
+  });
+
+  it("connect() after 'close' makes a new connection on the same socket, as node:net's — also when called before 'close'", async () => {
+    let n = 0;
+    const { server, port } = await listening('127.0.0.1', 0, (s) => {
+      s.on('error', () => undefined);
+      s.resume();
+      s.end(`hello ${++n}`);
+    });
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      n = 0;
+      const socket = impl.connect(port, '127.0.0.1') as AnySocket;
+      const events: string[] = [];
+      for (const name of ['connect', 'end', 'close']) socket.on(name, (a?: unknown) => events.push(a === undefined ? name : `${name} ${a}`));
+      socket.on('data', (d: Buffer) => events.push(`data ${d}`));
+      socket.write('ping');
+      await new Promise((resolve) => socket.once('close', resolve));
+      events.push('-- connect again');
+      socket.connect(port, '127.0.0.1');
+      socket.write('ping, ping');
+      await new Promise((resolve) => socket.once('close', resolve));
+      runs.push({ events, bytesRead: socket.bytesRead, bytesWritten: socket.bytesWritten, remotePort: socket.remotePort });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.events).toEqual(['connect', 'data hello 1', 'end', 'close false', '-- connect again', 'connect', 'data hello 2', 'end', 'close false']);
+    // Called right after destroy(), before 'close': it waits for 'close', then connects.
+    const socket = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(socket, 'connect');
+    socket.destroy();
+    socket.connect(port, '127.0.0.1');
+    const [data] = await once(socket, 'data');
+    expect(String(data)).toMatch(/^hello \d+$/);
+    socket.destroy();
+    await close(server);
+  });
+
   it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -89,9 +89,8 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
     return socket;
   }
   const [options] = normalizeConnectArgs(args);
-  // As node:net's connect: the options make the Socket too (its buffer sizes, noDelay, keepAlive…); the signal is connect()'s.
-  const { signal: _signal, ...socketOptions } = options as ConnectOptions & SocketOptions;
-  const socket = new UringSocket({ ...socketOptions, fd: undefined });
+  // As node:net's connect: the options make the Socket too (its buffer sizes, noDelay, keepAlive, signal…).
+  const socket = new UringSocket({ ...(options as ConnectOptions & SocketOptions), fd: undefined });
   return socket.connect(...args);
 }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { chmodSync, statSync } from 'node:fs';
 import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
+import { closeOnAbort } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
 import { Socket, validateKeepAliveDelay } from './socket.js';
 import * as ops from './socket-ops.js';
@@ -131,16 +132,9 @@ export class Server extends EventEmitter {
     this.#closing = false;
     this.#closeEmitted = false;
     this.#start(plan).catch((error: Error) => process.nextTick(() => this.emit('error', error)));
-    if (signal) {
-      const abort = () => this.close();
-      // Aborted already: closed before it can listen — 'close' follows, 'listening' never, as
-      // Node's (whose close runs in a nextTick queued before its 'listening'; ours could be late).
-      if (signal.aborted) abort();
-      else {
-        signal.addEventListener('abort', abort, { once: true });
-        this.once('close', () => signal.removeEventListener('abort', abort));
-      }
-    }
+    // Aborted already: closed at once, before it can listen — 'close' follows, 'listening' never,
+    // as Node's (whose close runs in a nextTick queued before its 'listening'; ours could be late).
+    if (signal) closeOnAbort(this, signal, () => this.close());
     return this;
   }
 

@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
+import { closeOnAbort } from './abort.js';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { isIP } from 'node:net';
@@ -26,7 +27,10 @@ export interface SocketOptions {
   highWaterMark?: number;
   readableHighWaterMark?: number;
   writableHighWaterMark?: number;
-  /** Destroys the socket with an AbortError when aborted, as for any Duplex. */
+  /**
+   * Destroys the socket with an AbortError when aborted, as node:net's: from the next tick if
+   * aborted already (connect() then does not connect).
+   */
   signal?: AbortSignal;
   /**
    * node:net's onread: received bytes go into `buffer` (or the buffer `buffer()` returns, asked
@@ -52,6 +56,7 @@ export interface ConnectOptions extends TcpConnectOptions {
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
   allowHalfOpen?: boolean;
+  /** net.connect()'s: the new socket's (see SocketOptions). socket.connect() ignores it, as node:net's. */
   signal?: AbortSignal;
 }
 
@@ -120,6 +125,10 @@ export class Socket extends Duplex {
   #eofHeld = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
+  /** The signal given to the constructor (or net.connect): its abort destroys the socket. */
+  #signal: AbortSignal | undefined;
+  /** 'close' has been emitted: connect() may start a new connection on this object (see #renew). */
+  #closeEmitted = false;
   /** Whether connect() is in progress. */
   connecting = false;
   /** Bytes received so far. */
@@ -132,7 +141,14 @@ export class Socket extends Duplex {
   constructor(options: SocketOptions = {}) {
     validateKeepAliveDelay(options.keepAliveInitialDelay);
     const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal } = options;
-    super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, signal, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    if (signal) {
+      // As node:net's: aborted (now or later), the socket is destroyed with an AbortError — one
+      // aborted already from the next tick, and connect() then does not connect.
+      if (typeof signal !== 'object' || !('aborted' in signal)) throw invalidArgType('signal', 'an instance of AbortSignal', signal);
+      this.#signal = signal;
+      closeOnAbort(this, signal, () => this.destroy(new AbortError(undefined, { cause: signal.reason })), true);
+    }
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
     this.#noDelay = Boolean(options.noDelay);
     this.#keepAlive = Boolean(options.keepAlive);
@@ -264,12 +280,23 @@ export class Socket extends Duplex {
    */
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
-    if (this.connecting || this.#fd !== -1) return this.#connectAgain(options, cb);
+    if (!this.destroyed && (this.connecting || this.#fd !== -1)) return this.#connectAgain(options, cb);
     if (options.path == null && options.port === undefined) throw missingArgs();
     const pipe = Boolean(options.path); // as Node: an empty or null path with a port is TCP
     if (pipe && typeof options.path !== 'string') throw invalidArgType('options.path', 'of type string', options.path);
     const plan = pipe ? undefined : planTcp(options);
     const connectTimeout = validateConnectTimeout(options.connectTimeout);
+    if (this.#signal?.aborted) return this; // destroyed by its signal (or about to be): no connection
+    if (this.destroyed) {
+      // A closed socket connects afresh, as node:net's (its docs: connect() is for reconnecting
+      // after 'close'); one still closing does so once its 'close' is out.
+      if (!this.#closeEmitted) {
+        if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) validateIoTimeouts(options);
+        this.once('close', () => this.#reconnect(args));
+        return this;
+      }
+      this.#renew();
+    }
     if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) this.setIoTimeouts(options);
     this.connecting = true; // before the lookup: one that calls back at once must find the socket connecting
     let targets: Promise<Target[] | undefined> | undefined;
@@ -282,15 +309,6 @@ export class Socket extends Duplex {
     }
     if (cb) this.once('connect', cb);
     if (options.timeout) this.setTimeout(options.timeout);
-    const { signal } = options;
-    if (signal) {
-      const abort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
-      if (signal.aborted) process.nextTick(abort);
-      else {
-        signal.addEventListener('abort', abort, { once: true });
-        this.once('close', () => signal.removeEventListener('abort', abort));
-      }
-    }
     this.#unix = pipe;
     this.#connectCalled = true;
     // 'connect' never comes before what was queued with nextTick meanwhile — node:net's comes from
@@ -298,6 +316,48 @@ export class Socket extends Duplex {
     const ticked = new Promise<void>((resolve) => process.nextTick(resolve));
     this.#track(this.#connect(options, plan, targets, connectTimeout, ticked));
     return this;
+  }
+
+  /** connect() deferred until 'close': what it throws then (a lookup's error) destroys the new connection. */
+  #reconnect(args: unknown[]): void {
+    try {
+      this.connect(...args);
+    } catch (error) {
+      this.destroy(error as Error);
+    }
+  }
+
+  /**
+   * A closed socket made ready for a new connection, as node:net's connect() does with
+   * _undestroy(): the stream's state, and everything that belonged to the last connection.
+   * Settings stay (noDelay, keep-alive, timeouts, onread, ref/unref), as on node:net's socket.
+   */
+  #renew(): void {
+    (this as unknown as { _undestroy(): void })._undestroy();
+    this.#abort = new AbortController();
+    this.#receiving = false;
+    this.#stopping = false;
+    this.#requested = false;
+    this.#receive = undefined;
+    this.#wantRead = false;
+    this.#idle = undefined;
+    this.#peer = undefined;
+    this.#local = undefined;
+    this.#hadError = false;
+    this.#unix = undefined;
+    this.#recvClock = false;
+    this.#unread = false;
+    this.#onreadStopped = false;
+    this.#held = undefined;
+    this.#eofHeld = false;
+    this.#connectCalled = false;
+    this.#closeEmitted = false;
+    this.bytesRead = 0;
+    this.#bytesWritten = 0;
+    // node:net puts its write back too (writeAfterFIN replaced it when the peer ended).
+    if (Object.hasOwn(this, 'write')) delete (this as { write?: unknown }).write;
+    this.off('end', this.#endedByPeer);
+    if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
   }
 
   /**
@@ -517,7 +577,10 @@ export class Socket extends Duplex {
       if (fdNow === -1 && !this.#connectCalled) {
         // Never connected nor connecting (node:net: no handle): 'close' with no argument, next tick.
         callback(error);
-        process.nextTick(() => this.emit('close'));
+        process.nextTick(() => {
+          this.#closeEmitted = true;
+          this.emit('close');
+        });
         return;
       }
       if (reset) ops.setLinger(fdNow, 0);
@@ -526,7 +589,14 @@ export class Socket extends Duplex {
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
       // close callback: the error goes out in a nextTick queued by callback(), and code that
       // awaits 'error', then 'close', must still see both whenever the close's CQE is reaped.
-      closed.finally(() => setImmediate(() => this.emit('close', this.#hadError))).catch(() => undefined);
+      closed
+        .finally(() =>
+          setImmediate(() => {
+            this.#closeEmitted = true;
+            this.emit('close', this.#hadError);
+          }),
+        )
+        .catch(() => undefined);
     };
     if (this.#inflight === 0) finish();
     else this.#idle = finish;

@@ -1,0 +1,17 @@
+import type { EventEmitter } from 'node:events';
+
+/**
+ * Calls `abort` when `signal` aborts, until `owner` emits 'close' (then the listener is removed,
+ * so a long-lived signal does not keep a closed socket or server). A signal aborted already calls
+ * it at once, or with `deferred` from the next tick — node:net's socket destroys an aborted one
+ * from the next tick, its server closes at once.
+ */
+export function closeOnAbort(owner: EventEmitter, signal: AbortSignal, abort: () => void, deferred = false): void {
+  if (signal.aborted) {
+    if (deferred) process.nextTick(abort);
+    else abort();
+    return;
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  owner.once('close', () => signal.removeEventListener('abort', abort));
+}
