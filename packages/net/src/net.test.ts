@@ -804,7 +804,11 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
-  const poolSkip = backend() !== 'io_uring' ? 'the receive pool is the io_uring backend\'s' : !glibc ? 'the C library is not glibc' : undefined;
+  const poolSkip =
+    backend() !== 'io_uring' ? "the receive pool is the io_uring backend's"
+    : !glibc ? 'the C library is not glibc'
+    : /libasan/.test(process.env.LD_PRELOAD ?? '') ? "malloc is AddressSanitizer's"
+    : undefined;
   const poolTitle = "the receive pool raises glibc's malloc thresholds, so received chunks' memory is kept, not trimmed";
   it.skipIf(poolSkip !== undefined)(poolSkip ? `${poolTitle} — skipped: ${poolSkip}` : poolTitle, () => {
     // In a process of its own: a 2 MiB Buffer is mmap'd by malloc until a socket has received
