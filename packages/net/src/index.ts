@@ -61,6 +61,10 @@ function byBackend<T extends abstract new (...args: never[]) => object>(ours: T,
     set: (_target, key, value) => Reflect.set(chosen(), key, value),
     has: (_target, key) => Reflect.has(chosen(), key),
     getPrototypeOf: () => Object.getPrototypeOf(chosen()),
+    ownKeys: () => Reflect.ownKeys(chosen()),
+    // `prototype` as the stand-in's own (writable, non-configurable: a proxy must not report it otherwise) with the chosen value.
+    getOwnPropertyDescriptor: (target, key) =>
+      key === 'prototype' ? { ...Reflect.getOwnPropertyDescriptor(target, key), value: chosen().prototype } : Reflect.getOwnPropertyDescriptor(chosen(), key),
   });
   return exported;
 }
