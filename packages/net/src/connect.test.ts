@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -388,6 +388,23 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     const [data] = await once(socket, 'data');
     expect(String(data)).toMatch(/^hello \d+$/);
     socket.destroy();
+    await new Promise((resolve) => socket.once('close', resolve));
+    // Connection after connection on one socket, every other one destroyed while open: no descriptor left behind.
+    // Descriptors counted once the server (in this process too) has closed its side of each connection.
+    const drained = async () => {
+      for (let k = 0; k < 100 && (await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)))) > 0; k++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    const fds = async () => (await drained(), readdirSync('/proc/self/fd').length);
+    const before = await fds();
+    for (let k = 0; k < 60; k++) {
+      socket.connect(port, '127.0.0.1');
+      if (k % 2 === 0) {
+        await once(socket, 'connect');
+        socket.destroy();
+      }
+      await new Promise((resolve) => socket.once('close', resolve));
+    }
+    expect(await fds()).toBe(before);
     await close(server);
   });
 
