@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,34 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     }
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[0]).toEqual(['socket error: boom', 'socket close']);
+  });
+
+  it("close() removes the server's socket file, so the path can be listened on again; a failed listen leaves another's file", async () => {
+    const runs = [];
+    for (const [name, impl] of Object.entries(impls)) {
+      const path = join(dir, `${name}-again.sock`);
+      const server = impl.createServer() as unknown as AnyServer;
+      const seen: unknown[] = [];
+      for (let round = 0; round < 2; round++) {
+        server.listen(path);
+        await once(server, 'listening');
+        const closed = close(server);
+        seen.push(existsSync(path)); // right after close(): removed already, as libuv's pipe close does
+        await closed;
+      }
+      // A second server on a path in use fails, and the first one's file stays.
+      server.listen(path);
+      await once(server, 'listening');
+      const other = impl.createServer() as unknown as AnyServer;
+      other.listen(path);
+      const [error] = await once(other, 'error');
+      seen.push((error as NodeJS.ErrnoException).code, existsSync(path));
+      await close(server);
+      seen.push(existsSync(path));
+      runs.push(seen);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual([false, false, 'EADDRINUSE', true, false]);
   });
 
   it('listen({ signal }): aborting closes the server', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort } from './abort.js';
@@ -153,15 +153,18 @@ export class Server extends EventEmitter {
         if (addr.family !== 'unix') ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
         if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, plan.ipv6Only ? 1 : 0);
         await ops.bind(fd, addr, net);
+        if (addr.family === 'unix' && addr.path[0] !== '\0') this.#boundPath = addr.path;
         await ops.listen(fd, plan.backlog, net);
         if ('path' in plan) chmodAll(plan.path, plan.readableAll, plan.writableAll);
       } catch (error) {
         if (fd !== -1) await ops.close(fd).catch(() => undefined);
+        this.#unlinkPath();
         lastError = error;
         if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
         throw error;
       }
       if (this.#closing) {
+        this.#unlinkPath();
         await ops.close(fd);
         return;
       }
@@ -274,6 +277,7 @@ export class Server extends EventEmitter {
     if (this.#fd !== -1) {
       const fd = this.#fd;
       this.#fd = -1;
+      this.#unlinkPath();
       this.#accept?.cancel();
       const accepting = this.#accept?.done.catch(() => undefined) ?? Promise.resolve();
       this.#accept = undefined;
@@ -281,6 +285,24 @@ export class Server extends EventEmitter {
     }
     this.#emitCloseIfDrained();
     return this;
+  }
+
+  /**
+   * The socket file this server bound (not an abstract name, not an adopted fd's): removed when the
+   * server closes — at close(), before 'close', as libuv's pipe close does for node:net — so the
+   * path can be listened on again.
+   */
+  #boundPath: string | undefined;
+
+  #unlinkPath(): void {
+    const path = this.#boundPath;
+    this.#boundPath = undefined;
+    if (path === undefined) return;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Gone already, or replaced by its owner: nothing of ours to remove (libuv ignores this too).
+    }
   }
 
   #pendingClose: Promise<unknown> = Promise.resolve();
