@@ -1,4 +1,10 @@
 import type { EventEmitter } from 'node:events';
+import { invalidArgType } from '@uring/abi';
+
+/** Node's validateAbortSignal: ERR_INVALID_ARG_TYPE for anything but an AbortSignal. */
+export function validateSignal(signal: unknown, name: string): asserts signal is AbortSignal {
+  if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) throw invalidArgType(name, 'an instance of AbortSignal', signal);
+}
 
 /**
  * Calls `abort` when `signal` aborts, until `owner` emits 'close' (then the listener is removed,

@@ -199,15 +199,20 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
 export async function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: AbortSignal, connectTimeout: number): Promise<number> {
   if ('path' in target) return connectTo(socket, { family: 'unix', path: target.path }, { address: target.path }, undefined, undefined, signal, connectTimeout);
   const { address, family } = target;
-  const { port, localPort, localAddress: asked } = plan!;
-  let local: SocketAddress | undefined;
-  let net: NetErrorContext = { address, port };
-  if (asked || localPort) {
-    const localAddress = asked ?? (family === 4 ? '0.0.0.0' : '::');
-    local = ipAddress(localAddress, localPort ?? 0);
-    if (localPort) net = { address, port, local: { address: localAddress, port: localPort } };
-  }
-  return connectTo(socket, ipAddress(address, port), net, local, family, signal, connectTimeout);
+  const { local, net } = endpoints(plan!, address, family);
+  return connectTo(socket, ipAddress(address, plan!.port), net, local, family, signal, connectTimeout);
+}
+
+/**
+ * Where an attempt to `address` leaves from — `plan.localAddress`, or the wildcard address of its
+ * family when only a local port is asked; none when neither is — and the error context naming
+ * both ends (the local one when a port was asked, as node:net's).
+ */
+function endpoints(plan: TcpPlan, address: string, family: 4 | 6): { local: SocketAddress | undefined; net: NetErrorContext } {
+  const { port, localPort, localAddress: asked } = plan;
+  if (!asked && !localPort) return { local: undefined, net: { address, port } };
+  const localAddress = asked ?? (family === 4 ? '0.0.0.0' : '::');
+  return { local: ipAddress(localAddress, localPort ?? 0), net: localPort ? { address, port, local: { address: localAddress, port: localPort } } : { address, port } };
 }
 
 async function connectTo(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: AbortSignal, timeout: number): Promise<number> {
@@ -238,7 +243,7 @@ export async function connectFirst(
   signal: AbortSignal,
   connectTimeout: number,
 ): Promise<number> {
-  const { port, localPort } = plan;
+  const { port } = plan;
   const deadline = connectTimeout > 0 ? performance.now() + connectTimeout : Infinity;
   const attempted: string[] = [];
   socket.autoSelectFamilyAttemptedAddresses = attempted;
@@ -246,9 +251,7 @@ export async function connectFirst(
   for (let i = 0; i < targets.length; i++) {
     const { address, family } = targets[i]!;
     const last = i === targets.length - 1;
-    const localAddress = family === 4 ? '0.0.0.0' : '::';
-    const local = localPort ? ipAddress(localAddress, localPort) : undefined;
-    const net: NetErrorContext = localPort ? { address, port, local: { address: localAddress, port: localPort } } : { address, port };
+    const { local, net } = endpoints(plan, address, family); // (several addresses come only without a localAddress)
     const left = deadline - performance.now();
     if (left <= 0) throw connectTimedOut(address, port);
     const attemptLimit = last ? Infinity : plan.attemptTimeout;

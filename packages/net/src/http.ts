@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { serverNotRunning, type Server } from './server.js';
+import { closeCallback, type Server } from './server.js';
 
 /**
  * Node's own http.Server (its parser, keep-alive, timeouts) over @uring/net sockets: the returned
@@ -26,11 +26,7 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   };
   patched.address = () => net.address();
   patched.close = (cb?: (error?: Error) => void) => {
-    if (cb) {
-      // On the http server, as net.Server's close does: ERR_SERVER_NOT_RUNNING when not listening.
-      if (net.listening) server.once('close', cb);
-      else server.once('close', () => cb(serverNotRunning()));
-    }
+    closeCallback(server, net.listening, cb); // on the http server, as its listeners' 'close'
     net.close();
     server.closeIdleConnections();
     return server;

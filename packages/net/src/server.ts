@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
-import { closeOnAbort } from './abort.js';
+import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
 import { Socket, validateKeepAliveDelay } from './socket.js';
 import * as ops from './socket-ops.js';
@@ -44,9 +44,14 @@ function codedError(message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
-/** Node's ERR_SERVER_NOT_RUNNING, for a close() of a server that is not listening. */
-export function serverNotRunning(): Error & { code: string } {
-  return codedError('Server is not running.', 'ERR_SERVER_NOT_RUNNING');
+/**
+ * close(cb)'s callback, as net.Server's: on `emitter`'s 'close', with ERR_SERVER_NOT_RUNNING when
+ * the server was not listening. Shared with createHttpServer, whose http server emits the 'close'.
+ */
+export function closeCallback(emitter: EventEmitter, wasListening: boolean, cb: ((error?: Error) => void) | undefined): void {
+  if (!cb) return;
+  if (wasListening) emitter.once('close', cb);
+  else emitter.once('close', () => cb(codedError('Server is not running.', 'ERR_SERVER_NOT_RUNNING')));
 }
 
 /**
@@ -126,8 +131,7 @@ export class Server extends EventEmitter {
     if (this.#fd !== -1 && !this.#closing) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
     if (cb) this.once('listening', cb);
     const { signal } = options;
-    if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal)))
-      throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    if (signal !== undefined) validateSignal(signal, 'options.signal');
     const plan = listenPlan(args, options);
     this.#closing = false;
     this.#closeEmitted = false;
@@ -269,10 +273,7 @@ export class Server extends EventEmitter {
   /** Stops accepting; 'close' follows once every connection has closed. */
   close(cb?: (error?: Error) => void): this {
     const wasListening = this.#fd !== -1 && !this.#closing;
-    if (cb) {
-      if (wasListening) this.once('close', cb);
-      else this.once('close', () => cb(serverNotRunning()));
-    }
+    closeCallback(this, wasListening, cb);
     this.#closing = true;
     if (this.#fd !== -1) {
       const fd = this.#fd;

@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
-import { closeOnAbort } from './abort.js';
+import { closeOnAbort, validateSignal } from './abort.js';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { isIP } from 'node:net';
@@ -145,7 +145,7 @@ export class Socket extends Duplex {
     if (signal) {
       // As node:net's: aborted (now or later), the socket is destroyed with an AbortError — one
       // aborted already from the next tick, and connect() then does not connect.
-      if (typeof signal !== 'object' || !('aborted' in signal)) throw invalidArgType('signal', 'an instance of AbortSignal', signal);
+      validateSignal(signal, 'signal');
       this.#signal = signal;
       closeOnAbort(this, signal, () => this.destroy(new AbortError(undefined, { cause: signal.reason })), true);
     }
@@ -577,10 +577,7 @@ export class Socket extends Duplex {
       if (fdNow === -1 && !this.#connectCalled) {
         // Never connected nor connecting (node:net: no handle): 'close' with no argument, next tick.
         callback(error);
-        process.nextTick(() => {
-          this.#closeEmitted = true;
-          this.emit('close');
-        });
+        process.nextTick(() => this.#emitClose());
         return;
       }
       if (reset) ops.setLinger(fdNow, 0);
@@ -589,17 +586,16 @@ export class Socket extends Duplex {
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
       // close callback: the error goes out in a nextTick queued by callback(), and code that
       // awaits 'error', then 'close', must still see both whenever the close's CQE is reaped.
-      closed
-        .finally(() =>
-          setImmediate(() => {
-            this.#closeEmitted = true;
-            this.emit('close', this.#hadError);
-          }),
-        )
-        .catch(() => undefined);
+      closed.finally(() => setImmediate(() => this.#emitClose(this.#hadError))).catch(() => undefined);
     };
     if (this.#inflight === 0) finish();
     else this.#idle = finish;
+  }
+
+  /** 'close' — with hadError once connect() was called (node:net's handle), without before — after which connect() may start afresh. */
+  #emitClose(...hadError: [boolean] | []): void {
+    this.#closeEmitted = true;
+    this.emit('close', ...hadError);
   }
 
   /**
