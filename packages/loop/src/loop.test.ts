@@ -140,6 +140,26 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it("runNow(): one operation done before it returns — its result or -errno — with the loop's own completions left to the loop", async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      let polled = false;
+      const readable = loop.poll(r, Linux.POLLIN).then(() => (polled = true));
+      await new Promise((resolve) => setImmediate(resolve)); // the poll is in the kernel
+      const byte = Buffer.from('x');
+      const at = addressOf(byte);
+      // The write makes the loop's poll complete meanwhile: its CQE stays for the loop to reap.
+      expect(loop.runNow((s, i) => s.prepWrite(i, w, at, 1, -1))).toBe(1);
+      expect(loop.runNow((s, i) => s.prepClose(i, -1))).toBe(-Errno.EBADF);
+      expect(polled).toBe(false);
+      await readable;
+      expect(polled).toBe(true);
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+      expect(() => loop.runNow((s, i) => s.prepNop(i))).toThrow(LoopClosedError);
+    });
+
     it('reads, writes, syncs, opens, stats and closes files', async () => {
       const loop = make();
       const path = join(dir, `${name}-rw`);

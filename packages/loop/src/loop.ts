@@ -32,6 +32,7 @@ import { AbortError, CredentialsChangedError, LoopClosedError, UringUnavailableE
 import { Credentials } from './identity.js';
 import { Metrics } from './metrics.js';
 import { Multishot } from './multishot.js';
+import { SideRing } from './side-ring.js';
 import { Slots } from './slots.js';
 
 /** Writes one SQE (at index `i`) for an operation. The loop sets its user_data afterwards. */
@@ -406,6 +407,8 @@ export class Loop {
   #closed: Promise<void> | undefined;
   #closeResolve: (() => void) | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  /** The ring of runNow(), made on its first use. */
+  #side: SideRing | undefined;
 
   /** Creates a loop with its own ring. Throws UringUnavailableError (with the reason from `support()`) where io_uring cannot be used. */
   constructor(options: LoopOptions = {}) {
@@ -537,6 +540,26 @@ export class Loop {
     const op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, callback as (value: unknown) => void, ignore, options.keep, undefined, options.syscall, contextOf(options), options.success ?? 1, options.timeout ?? this.#defaultTimeout, options.unref, options.signal, undefined);
     op.flags |= Flag.Callback;
     this.#enqueue(op);
+  }
+
+  /**
+   * Runs one operation to completion before returning and returns its CQE's result — >= 0, or
+   * -errno, which the caller turns into its error. For what must be done when a call returns, as
+   * node:net's listen() has its socket bound and listening (IORING_OP_SOCKET, 5.19; BIND and
+   * LISTEN, 6.11, complete inline): on a small side ring of the loop's (made on first use), whose
+   * io_uring_submit_and_wait sees that one CQE — the loop's own ring would hand back other
+   * operations' completions in the middle of the call. The identity guard applies as to every
+   * submission; a closed (or poisoned) loop throws, as a refused submit() rejects. Any buffer the
+   * SQE points to need only live until this returns.
+   */
+  runNow(prep: Prep): number {
+    if (this.#state === 'open') {
+      const changed = this.#credentials.changed();
+      if (changed !== undefined) this.#poison(new CredentialsChangedError(changed));
+    }
+    if (this.#state !== 'open') throw this.#poisoned ?? new LoopClosedError();
+    this.#side ??= new SideRing();
+    return this.#side.run(prep);
   }
 
   /** Why an operation with these options is refused before it starts (closed loop, aborted signal, bad timeout), or undefined. */
@@ -1121,6 +1144,7 @@ export class Loop {
     forgetOnTeardown(this.#efd);
     this.ring.close();
     closeFd(this.#efd);
+    this.#side?.close();
     this.#closeResolve?.();
   }
 

@@ -204,6 +204,8 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
       await small.nop();
       // Queued in the same tick as the switch: the flush happens after it.
       const sameTick = outcome(loop.open(path, abi.Linux.O_RDONLY));
+      const runNow = () => { try { return loop.runNow((s, i) => s.prepNop(i)); } catch (e) { return e.code; } };
+      const runNowBefore = runNow(); // makes the side ring, as root
       process.setgid(65534);
       process.setuid(65534);
       // More than the SQ holds: the guard fires in an early flush while these are being queued.
@@ -215,6 +217,7 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
         newLoop: await outcome(uring.getLoop().open(path, abi.Linux.O_RDONLY)),
         node: (() => { try { fs.openSync(path, 'r'); return 'opened'; } catch (e) { return e.code; } })(),
         replaced: uring.getLoop() !== loop,
+        runNow: [runNowBefore, runNow()],
       };
       console.log(JSON.stringify(results));
     `);
@@ -226,6 +229,7 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
       newLoop: 'EACCES',
       node: 'EACCES',
       replaced: true,
+      runNow: [0, 'ERR_URING_CREDENTIALS_CHANGED'],
     });
   });
 });

@@ -9,13 +9,11 @@ export function validateSignal(signal: unknown, name: string): asserts signal is
 /**
  * Calls `abort` when `signal` aborts, until `owner` emits 'close' (then the listener is removed,
  * so a long-lived signal does not keep a closed socket or server). A signal aborted already calls
- * it at once, or with `deferred` from the next tick — node:net's socket destroys an aborted one
- * from the next tick, its server closes at once.
+ * it from the next tick, as node:net's socket and server do.
  */
-export function closeOnAbort(owner: EventEmitter, signal: AbortSignal, abort: () => void, deferred = false): void {
+export function closeOnAbort(owner: EventEmitter, signal: AbortSignal, abort: () => void): void {
   if (signal.aborted) {
-    if (deferred) process.nextTick(abort);
-    else abort();
+    process.nextTick(abort);
     return;
   }
   signal.addEventListener('abort', abort, { once: true });

@@ -356,6 +356,23 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it('object modes are refused as node:net refuses them: the same TypeError from Socket, connect and createConnection', () => {
+    const thrown = (make: () => unknown) => {
+      try {
+        (make() as AnySocket).destroy();
+        return 'no error';
+      } catch (e) {
+        const error = e as NodeJS.ErrnoException;
+        return `${error.name} ${error.code} ${error.message}`;
+      }
+    };
+    const cases = [{ objectMode: true }, { readableObjectMode: 1 }, { writableObjectMode: 'yes' }, { readableObjectMode: false, writableObjectMode: true }, { objectMode: false }];
+    for (const impl of [impls.node, impls.uring]) expect(thrown(() => new impl.Socket(cases[0] as never))).toMatch(/^TypeError ERR_INVALID_ARG_VALUE The property 'options.objectMode' is not supported/);
+    for (const options of cases)
+      for (const make of [(impl: typeof net) => new impl.Socket(options as never), (impl: typeof net) => impl.connect({ port: 1, host: '127.0.0.1', ...options }).on('error', () => undefined), (impl: typeof net) => impl.createConnection({ port: 1, ...options }).on('error', () => undefined)])
+        expect([options, thrown(() => make(impls.uring))]).toEqual([options, thrown(() => make(impls.node))]);
+  });
+
   it("connect() after 'close' makes a new connection on the same socket, as node:net's — also when called before 'close'", async () => {
     let n = 0;
     const { server, port } = await listening('127.0.0.1', 0, (s) => {

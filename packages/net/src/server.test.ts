@@ -139,6 +139,47 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]).toEqual([false, false, 'EADDRINUSE', true, false]);
   });
 
+  it("when listen() returns: bound (address() answers), listening, a second listen() throws; 'listening' from the next tick — as node:net's", async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const seen: unknown[] = [];
+      const path = join(dir, `now-${runs.length}.sock`);
+      for (const args of [[0], [{ port: 0 }], [path], [{ port: 0, host: 'localhost' }]]) {
+        const server = impl.createServer() as unknown as AnyServer;
+        const events: string[] = [];
+        server.on('listening', () => events.push('listening'));
+        server.listen(...(args as [number]));
+        const a = server.address();
+        let again: string;
+        try {
+          server.listen(0);
+          again = 'no throw';
+        } catch (e) {
+          again = shape(e as NodeJS.ErrnoException);
+        }
+        seen.push({ address: a === null ? null : typeof a === 'string' ? 'a path' : `${a.family} port ${a.port > 0}`, listening: server.listening, again, events: [...events] });
+        await once(server, 'listening');
+        await close(server);
+      }
+      // Taken at once: a busy port fails from the next tick, and listen() may be called again right away.
+      const busy = impl.createServer() as unknown as AnyServer;
+      busy.listen(0);
+      const { port } = busy.address() as nodeNet.AddressInfo;
+      const server = impl.createServer() as unknown as AnyServer;
+      server.listen(port);
+      const early = server.address();
+      const [error] = await once(server, 'error');
+      server.listen(0);
+      seen.push({ early, error: shape(error as NodeJS.ErrnoException).replace(String(port), 'PORT'), retried: typeof server.address() });
+      await close(server);
+      await close(busy);
+      runs.push(seen);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    // (a host name is looked up first: only then is node:net's server bound)
+    expect(runs[0]!.map((r) => (r as { address?: unknown }).address)).toEqual(['IPv6 port true', 'IPv6 port true', 'a path', null, undefined]);
+  });
+
   it('listen({ signal }): aborting closes the server', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

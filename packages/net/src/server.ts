@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
-import { Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
+import { isIP } from 'node:net';
+import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
@@ -77,6 +78,14 @@ function listenPlan(args: unknown[], options: ListenOptions): ListenPlan {
   throw invalidArgValue('options', options);
 }
 
+/** The addresses a plan without a host name to look up listens on: IPv6 (dual stack) where available, else IPv4, as Node's. */
+function candidates(plan: ListenPlan): SocketAddress[] {
+  if ('fd' in plan) return [];
+  if ('path' in plan) return [{ family: 'unix', path: plan.path }];
+  if (plan.host !== undefined) return [ipAddress(plan.host, plan.port)];
+  return [ipAddress('::', plan.port), ipAddress('0.0.0.0', plan.port)];
+}
+
 /** uv_pipe_chmod: adds read (and/or write) permission for everyone to a Unix socket's file. */
 function chmodAll(path: string, readable: boolean, writable: boolean): void {
   const wanted = (readable ? 0o444 : 0) | (writable ? 0o222 : 0);
@@ -102,6 +111,8 @@ export class Server extends EventEmitter {
   #address: SocketAddress | undefined;
   #unref = false;
   #closing = false;
+  /** Counts listen() calls: a host name's lookup that finds it moved on, or the server closed, is dropped (node:net's _listeningId). */
+  #attempt = 0;
   readonly #options: ServerOptions;
   maxConnections: number | undefined;
 
@@ -125,7 +136,11 @@ export class Server extends EventEmitter {
     return this.#fd !== -1 && !this.#closing;
   }
 
-  /** listen([port[, host[, backlog]]][, cb]), listen(path[, backlog][, cb]), listen(options[, cb]). */
+  /**
+   * listen([port[, host[, backlog]]][, cb]), listen(path[, backlog][, cb]), listen(options[, cb]).
+   * As node:net's: the socket is bound and listening when this returns (address() answers at
+   * once) unless a host name must be looked up first; 'listening' and errors come from the next tick.
+   */
   listen(...args: unknown[]): this {
     const [options, cb] = normalizeArgs<ListenOptions>(args);
     if (this.#fd !== -1 && !this.#closing) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
@@ -135,42 +150,59 @@ export class Server extends EventEmitter {
     const plan = listenPlan(args, options);
     this.#closing = false;
     this.#closeEmitted = false;
-    this.#start(plan).catch((error: Error) => process.nextTick(() => this.emit('error', error)));
-    // Aborted already: closed at once, before it can listen — 'close' follows, 'listening' never,
-    // as Node's (whose close runs in a nextTick queued before its 'listening'; ours could be late).
+    const attempt = ++this.#attempt;
+    // Aborted already: closed from the next tick, before 'listening' — which then never comes — as node:net's.
     if (signal) closeOnAbort(this, signal, () => this.close());
+    const fail = (error: unknown) => process.nextTick(() => this.emit('error', error));
+    if ('port' in plan && plan.host !== undefined && !isIP(plan.host)) {
+      // Looked up first, as node:net's: not bound (nor listening) until then. Closed, or listen()
+      // called again, meanwhile: this listen is over.
+      const current = () => attempt === this.#attempt && !this.#closing;
+      resolveHost(plan.host).then(
+        ({ address }) => current() && this.#listenNow([ipAddress(address, plan.port)], plan, fail),
+        (error: unknown) => current() && fail(error),
+      );
+    } else this.#listenNow(candidates(plan), plan, fail);
     return this;
   }
 
-  async #start(plan: ListenPlan): Promise<void> {
-    if ('fd' in plan) return this.#adopt(plan.fd, plan.backlog);
-    let candidates: SocketAddress[];
-    if ('path' in plan) candidates = [{ family: 'unix', path: plan.path }];
-    else if (plan.host !== undefined) candidates = [ipAddress((await resolveHost(plan.host)).address, plan.port)];
-    else candidates = [ipAddress('::', plan.port), ipAddress('0.0.0.0', plan.port)]; // IPv6 (dual stack) where available, as Node
+  /** #bindAndListen, with `fail` given what goes wrong (node:net's errors come from the next tick). */
+  #listenNow(addrs: SocketAddress[], plan: ListenPlan, fail: (error: unknown) => void): void {
+    try {
+      if ('fd' in plan) this.#adopt(plan.fd, plan.backlog);
+      else this.#bindAndListen(addrs, plan);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /**
+   * socket, bind and listen on the first of `addrs` the kernel takes (an IPv6 socket where IPv6 is
+   * off is EAFNOSUPPORT), done before this returns (ops.socketNow…: Loop.runNow); throws what fails.
+   */
+  #bindAndListen(addrs: SocketAddress[], plan: ListenPlan): void {
     let lastError: unknown;
-    for (const addr of candidates) {
+    for (const addr of addrs) {
       const net = addr.family === 'unix' ? { address: addr.path, describe: true } : { address: addr.address, port: addr.port, describe: true };
       let fd = -1;
+      let bound: string | undefined; // this attempt's socket file
       try {
-        fd = await ops.socket(ops.domainOf(addr), net);
+        fd = ops.socketNow(ops.domainOf(addr));
+        if (fd < 0) throw netError(fd, 'socket', net);
         if (addr.family !== 'unix') ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
         if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, plan.ipv6Only ? 1 : 0);
-        await ops.bind(fd, addr, net);
-        if (addr.family === 'unix' && addr.path[0] !== '\0') this.#boundPath = addr.path;
-        await ops.listen(fd, plan.backlog, net);
+        const bind = ops.bindNow(fd, addr);
+        if (bind < 0) throw netError(bind, 'listen', net); // reported as 'listen', as Node reports a server's bind
+        if (addr.family === 'unix' && addr.path[0] !== '\0') this.#boundPath = bound = addr.path;
+        const listen = ops.listenNow(fd, plan.backlog);
+        if (listen < 0) throw netError(listen, 'listen', net);
         if ('path' in plan) chmodAll(plan.path, plan.readableAll, plan.writableAll);
       } catch (error) {
-        if (fd !== -1) await ops.close(fd).catch(() => undefined);
-        this.#unlinkPath();
+        if (fd >= 0) closeFd(fd);
+        this.#unlinkPath(bound);
         lastError = error;
         if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
         throw error;
-      }
-      if (this.#closing) {
-        this.#unlinkPath();
-        await ops.close(fd);
-        return;
       }
       this.#listening(fd, ops.sockName(fd, false) ?? addr);
       return;
@@ -179,22 +211,22 @@ export class Server extends EventEmitter {
   }
 
   /** listen({ fd }): listen(2) on a descriptor given (libuv's listen on an opened handle); anything but a socket is EINVAL, as Node's. */
-  async #adopt(fd: number, backlog: number): Promise<void> {
+  #adopt(fd: number, backlog: number): void {
     const addr = Number.isInteger(fd) && fd <= FD_MAX ? ops.sockName(fd, false) : undefined; // stored into SQEs: 0.5 must not become fd 0
     if (!addr) throw netError(-Errno.EINVAL, 'listen', { describe: true });
-    await ops.listen(fd, backlog, { describe: true });
-    if (this.#closing) {
-      await ops.close(fd);
-      return;
-    }
+    const listen = ops.listenNow(fd, backlog);
+    if (listen < 0) throw netError(listen, 'listen', { describe: true });
     this.#listening(fd, ops.sockName(fd, false) ?? addr);
   }
 
+  /** Listening on `fd`: accepting from now on, 'listening' from the next tick unless closed (or listening anew) by then. */
   #listening(fd: number, addr: SocketAddress): void {
     this.#fd = fd;
     this.#address = addr;
     this.#arm();
-    this.emit('listening');
+    process.nextTick(() => {
+      if (this.#fd === fd && !this.#closing) this.emit('listening');
+    });
   }
 
   /** One multishot accept for all connections; re-armed if the kernel ends it (e.g. EMFILE). */
@@ -295,10 +327,10 @@ export class Server extends EventEmitter {
    */
   #boundPath: string | undefined;
 
-  #unlinkPath(): void {
-    const path = this.#boundPath;
-    this.#boundPath = undefined;
+  /** Removes the socket file `path` this server bound (by default the one it listens on). */
+  #unlinkPath(path = this.#boundPath): void {
     if (path === undefined) return;
+    if (this.#boundPath === path) this.#boundPath = undefined;
     try {
       unlinkSync(path);
     } catch {

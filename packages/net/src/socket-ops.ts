@@ -39,6 +39,20 @@ export function listen(fd: number, backlog: number, net: NetErrorContext): Promi
 }
 
 /**
+ * socket, bind and listen done before they return (Loop.runNow), for a server's listen(), which
+ * node:net's has bound and listening when it returns. Each returns its result: >= 0, or -errno.
+ */
+export const socketNow = (domain: number): number => getLoop().runNow((s, i) => s.prepSocket(i, domain, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0));
+
+export function bindNow(fd: number, addr: SocketAddress): number {
+  const { buffer, length } = encodeSockaddr(addr);
+  const at = addressOf(buffer); // `buffer` stays referenced here until the CQE has come
+  return getLoop().runNow((s, i) => s.prepBind(i, fd, at, length));
+}
+
+export const listenNow = (fd: number, backlog: number): number => getLoop().runNow((s, i) => s.prepListen(i, fd, backlog));
+
+/**
  * One recv into `buffer`: the byte count, 0 at EOF. With IORING_RECVSEND_POLL_FIRST (5.19) the
  * kernel arms its poll first instead of trying a receive that, on a socket just drained, would
  * find nothing: the next message is usually still on its way.

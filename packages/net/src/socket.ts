@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
-import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
+import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { RecvPool } from './recv-pool.js';
@@ -139,6 +139,7 @@ export class Socket extends Duplex {
   declare readonly autoSelectFamilyAttemptedAddresses: string[];
 
   constructor(options: SocketOptions = {}) {
+    rejectObjectMode(options);
     validateKeepAliveDelay(options.keepAliveInitialDelay);
     const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal } = options;
     super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
@@ -147,7 +148,7 @@ export class Socket extends Duplex {
       // aborted already from the next tick, and connect() then does not connect.
       validateSignal(signal, 'signal');
       this.#signal = signal;
-      closeOnAbort(this, signal, () => this.destroy(new AbortError(undefined, { cause: signal.reason })), true);
+      closeOnAbort(this, signal, () => this.destroy(new AbortError(undefined, { cause: signal.reason })));
     }
     if (!this.allowHalfOpen) this.once('end', this.#endedByPeer);
     this.#noDelay = Boolean(options.noDelay);
@@ -898,4 +899,14 @@ export function socketClosed(): Error {
   const error = new Error('Socket is closed') as Error & { code: string };
   error.code = 'ERR_SOCKET_CLOSED';
   return error;
+}
+
+/** A socket carries bytes: object modes throw as node:net's Socket constructor does (ERR_INVALID_ARG_VALUE, "is not supported"). */
+function rejectObjectMode(given: object): void {
+  const options = given as { objectMode?: unknown; readableObjectMode?: unknown; writableObjectMode?: unknown };
+  if (options.objectMode) throw invalidArgValue('options.objectMode', options.objectMode, 'is not supported');
+  if (options.readableObjectMode || options.writableObjectMode) {
+    const name = options.readableObjectMode ? 'readableObjectMode' : 'writableObjectMode';
+    throw invalidArgValue(`options.${name}`, options.readableObjectMode || options.writableObjectMode, 'is not supported');
+  }
 }
