@@ -356,6 +356,20 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it("connecting, and node:net's legacy _connecting, while connecting and once connected", async () => {
+    const server = nodeNet.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = net.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1') as AnySocket & { _connecting: boolean };
+    const before = [socket.connecting, socket._connecting];
+    await once(socket, 'connect');
+    expect([before, [socket.connecting, socket._connecting]]).toEqual([
+      [true, true],
+      [false, false],
+    ]);
+    socket.destroy();
+    server.close();
+  });
+
   it('object modes are refused as node:net refuses them: the same TypeError from Socket, connect and createConnection', () => {
     const thrown = (make: () => unknown) => {
       try {

@@ -180,6 +180,64 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]!.map((r) => (r as { address?: unknown }).address)).toEqual(['IPv6 port true', 'IPv6 port true', 'a path', null, undefined]);
   });
 
+  it("the prototypes' getters answer on the prototypes themselves, and close(notAFunction) ignores it — as node:net's", async () => {
+    // Read as code that walks prototypes reads them (inspection, mocking): each getter's value, or that it throws.
+    const getters = (proto: object) => {
+      const out: Record<string, unknown> = {};
+      for (let p = proto; p !== Object.prototype; p = Object.getPrototypeOf(p))
+        for (const key of Object.getOwnPropertyNames(p)) {
+          if (key in out || !Object.getOwnPropertyDescriptor(p, key)!.get) continue;
+          try {
+            out[key] = (proto as Record<string, unknown>)[key];
+          } catch {
+            out[key] = 'throws';
+          }
+        }
+      return out;
+    };
+    for (const name of ['Socket', 'Server'] as const) {
+      const theirs = getters(impls.node[name].prototype);
+      const ours = getters(impls.uring[name].prototype);
+      for (const [key, value] of Object.entries(ours)) expect([name, key, value]).toEqual([name, key, key in theirs ? theirs[key] : undefined]);
+    }
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const server = impl.createServer() as unknown as AnyServer;
+      const events: string[] = [];
+      server.on('close', () => events.push('close'));
+      server.listen(0);
+      (server.close as (cb: unknown) => void)('bad argument');
+      await once(server, 'close');
+      runs.push(events);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+  });
+
+  it('pauseOnConnect: an accepted socket receives nothing until resumed (the kernel holds it), with no pause event — as node:net', async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const server = impl.createServer({ pauseOnConnect: true }) as unknown as AnyServer;
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = nodeNet.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1');
+      const [socket] = (await once(server, 'connection')) as [AnySocket];
+      const events: string[] = [];
+      for (const name of ['pause', 'resume', 'end']) socket.on(name, () => events.push(name));
+      client.end('held by the kernel');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const whilePaused = { bytesRead: socket.bytesRead, flowing: socket.readableFlowing, length: socket.readableLength, events: [...events] };
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk)); // (paused explicitly: this alone does not resume it)
+      socket.resume();
+      await once(socket, 'end');
+      runs.push({ whilePaused, got: Buffer.concat(chunks).toString(), bytesRead: socket.bytesRead, events });
+      socket.destroy();
+      await close(server);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toMatchObject({ whilePaused: { bytesRead: 0, flowing: false, length: 0, events: [] }, got: 'held by the kernel', bytesRead: 18, events: ['resume', 'end'] });
+  });
+
   it('listen({ signal }): aborting closes the server', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

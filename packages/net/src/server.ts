@@ -50,7 +50,7 @@ function codedError(message: string, code: string): Error & { code: string } {
  * the server was not listening. Shared with createHttpServer, whose http server emits the 'close'.
  */
 export function closeCallback(emitter: EventEmitter, wasListening: boolean, cb: ((error?: Error) => void) | undefined): void {
-  if (!cb) return;
+  if (typeof cb !== 'function') return; // anything else is ignored, as node:net ignores it
   if (wasListening) emitter.once('close', cb);
   else emitter.once('close', () => cb(codedError('Server is not running.', 'ERR_SERVER_NOT_RUNNING')));
 }
@@ -133,6 +133,7 @@ export class Server extends EventEmitter {
   }
 
   get listening(): boolean {
+    if (!(#fd in this)) return false; // on Server.prototype itself, as node:net's
     return this.#fd !== -1 && !this.#closing;
   }
 
@@ -258,7 +259,7 @@ export class Server extends EventEmitter {
       return;
     }
     const { highWaterMark } = this.#options;
-    const socket = new Socket({ fd: res, allowHalfOpen: this.#options.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark });
+    const socket = new Socket({ fd: res, allowHalfOpen: this.#options.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark, pauseOnCreate: this.#options.pauseOnConnect });
     socket.server = this;
     if (this.#options.noDelay) socket.setNoDelay(true);
     if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
@@ -267,7 +268,6 @@ export class Server extends EventEmitter {
       this.#connections.delete(socket);
       this.#emitCloseIfDrained();
     });
-    if (this.#options.pauseOnConnect) socket.pause();
     this.emit('connection', socket);
   }
 

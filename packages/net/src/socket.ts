@@ -38,6 +38,11 @@ export interface SocketOptions {
    * instead of 'data' events; `callback` returning false stops reading until resume().
    */
   onread?: { buffer: Uint8Array | (() => Uint8Array); callback: (bytes: number, buffer: Uint8Array) => boolean | void };
+  /**
+   * With `fd`: nothing is received until the socket is resumed (or read) — the kernel holds what
+   * arrives. node:net's option of the same name, which its server's `pauseOnConnect` uses.
+   */
+  pauseOnCreate?: boolean;
 }
 
 /**
@@ -162,7 +167,7 @@ export class Socket extends Duplex {
     }
     if (options.fd !== undefined) {
       validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
-      this.#adopt(options.fd);
+      this.#adopt(options.fd, Boolean(options.pauseOnCreate));
     }
   }
 
@@ -183,11 +188,12 @@ export class Socket extends Duplex {
     }) as typeof this.write;
   };
 
-  /** Takes a connected descriptor: reads can start. */
-  #adopt(fd: number): void {
+  /** Takes a connected descriptor: receiving starts at once, or — `paused` — once resumed or read. */
+  #adopt(fd: number, paused = false): void {
     this.#fd = fd;
     this.#firstUserBuffer();
-    this.read(0); // start receiving at once, as Node's sockets do: EOF is seen even if nobody reads
+    if (paused) (this as { readableFlowing: boolean | null }).readableFlowing = false; // as node:net's pauseOnCreate: no 'pause' event
+    else this.read(0); // start receiving at once, as Node's sockets do: EOF is seen even if nobody reads
   }
 
   /** onread with a buffer function: its first buffer, once the socket has a descriptor (node:net: one that is not a Uint8Array leaves 'data' events on). */
@@ -220,8 +226,17 @@ export class Socket extends Duplex {
     return (this.#local ??= ops.sockName(this.#fd, false));
   }
 
+  // The getters answer on Socket.prototype itself (nothing connected: node:net's answers), as
+  // code that walks prototypes (inspection, mocking) reads them there.
+
   get pending(): boolean {
+    if (!(#fd in this)) return true;
     return this.#fd === -1 || this.connecting || this.destroyed;
+  }
+
+  /** node:net's legacy name for `connecting`. */
+  get _connecting(): boolean {
+    return this.connecting;
   }
 
   get readyState(): string {
@@ -232,7 +247,8 @@ export class Socket extends Duplex {
     return 'closed';
   }
 
-  get bytesWritten(): number {
+  get bytesWritten(): number | undefined {
+    if (!(#fd in this)) return undefined;
     return this.#bytesWritten + this.writableLength;
   }
 
@@ -241,31 +257,37 @@ export class Socket extends Duplex {
   }
 
   get remoteAddress(): string | undefined {
+    if (!(#fd in this)) return undefined;
     const peer = this.#peerAddress();
     return peer && peer.family !== 'unix' ? peer.address : undefined;
   }
 
   get remotePort(): number | undefined {
+    if (!(#fd in this)) return undefined;
     const peer = this.#peerAddress();
     return peer && peer.family !== 'unix' ? peer.port : undefined;
   }
 
   get remoteFamily(): string | undefined {
+    if (!(#fd in this)) return undefined;
     const peer = this.#peerAddress();
     return peer && peer.family !== 'unix' ? peer.family : undefined;
   }
 
   get localAddress(): string | undefined {
+    if (!(#fd in this)) return undefined;
     const local = this.#localName();
     return local && local.family !== 'unix' ? local.address : undefined;
   }
 
   get localFamily(): string | undefined {
+    if (!(#fd in this)) return undefined;
     const local = this.#localName();
     return local && local.family !== 'unix' ? local.family : undefined;
   }
 
   get localPort(): number | undefined {
+    if (!(#fd in this)) return undefined;
     const local = this.#localName();
     return local && local.family !== 'unix' ? local.port : undefined;
   }
@@ -838,6 +860,7 @@ export class Socket extends Duplex {
 
   /** The idle timeout last set with setTimeout (0 once cleared), undefined before: as node:net's. */
   get timeout(): number | undefined {
+    if (!(#fd in this)) return undefined;
     return this.#timeoutMs;
   }
 
