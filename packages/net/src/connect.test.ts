@@ -356,6 +356,27 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it('a write made while connecting fails with ERR_SOCKET_CLOSED_BEFORE_CONNECTION when the socket is destroyed first, as node:net', async () => {
+    const server = nodeNet.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as nodeNet.AddressInfo).port;
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = new impl.Socket() as AnySocket;
+      const events: string[] = [];
+      for (const name of ['connect', 'error', 'close']) socket.on(name, () => events.push(name));
+      socket.connect({ port, host: '127.0.0.1' });
+      const written = new Promise<string>((resolve) => socket.write('foo', (e) => resolve(e ? `${e.name} ${(e as NodeJS.ErrnoException).code} ${e.message}` : 'written')));
+      socket.destroy();
+      const result = await written;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      runs.push({ result, events });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ result: 'Error ERR_SOCKET_CLOSED_BEFORE_CONNECTION Socket closed before the connection was established', events: ['close'] });
+    server.close();
+  });
+
   it("connecting, and node:net's legacy _connecting, while connecting and once connected", async () => {
     const server = nodeNet.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -5,7 +5,7 @@ import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
-import { Socket, validateKeepAliveDelay } from './socket.js';
+import { Socket, codedError, validateKeepAliveDelay } from './socket.js';
 import * as ops from './socket-ops.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
@@ -40,10 +40,6 @@ export interface ListenOptions {
 
 /** What listen() was asked for, checked: a port (on `host`, or every address) or a Unix path. */
 type ListenPlan = { backlog: number; ipv6Only: boolean } & ({ port: number; host: string | undefined } | { path: string; readableAll: boolean; writableAll: boolean } | { fd: number });
-
-function codedError(message: string, code: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
 
 /**
  * close(cb)'s callback, as net.Server's: on `emitter`'s 'close', with ERR_SERVER_NOT_RUNNING when

@@ -536,7 +536,13 @@ export class Socket extends Duplex {
   #send(buffers: Buffer[], callback: (error?: Error | null) => void): void {
     if (this.connecting || this.#fd === -1) {
       if (!this.connecting) return callback(socketClosed());
-      this.once('connect', () => this.#send(buffers, callback));
+      // Sent once connected; closed first, the write fails as node:net's does.
+      const onClose = () => callback(codedError('Socket closed before the connection was established', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'));
+      this.once('close', onClose);
+      this.once('connect', () => {
+        this.off('close', onClose);
+        this.#send(buffers, callback);
+      });
       return;
     }
     this.#inflight++;
@@ -919,9 +925,12 @@ export function validateSendFile(socket: Duplex, fd: number, offset: number, len
 
 /** Node's ERR_SOCKET_CLOSED. */
 export function socketClosed(): Error {
-  const error = new Error('Socket is closed') as Error & { code: string };
-  error.code = 'ERR_SOCKET_CLOSED';
-  return error;
+  return codedError('Socket is closed', 'ERR_SOCKET_CLOSED');
+}
+
+/** An Error with node's `code` (node:net's ERR_SOCKET_* and ERR_SERVER_* errors are plain Errors so coded). */
+export function codedError(message: string, code: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
 }
 
 /** A socket carries bytes: object modes throw as node:net's Socket constructor does (ERR_INVALID_ARG_VALUE, "is not supported"). */
