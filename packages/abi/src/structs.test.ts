@@ -1,3 +1,4 @@
+import { SocketAddress } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { cString, decodeSockaddr, encodeSockaddr, iovecs, timespec } from './structs.js';
 
@@ -41,7 +42,14 @@ describe('structs', () => {
 
   it('maps IPv4-in-IPv6 and rejects invalid addresses', () => {
     const { buffer } = encodeSockaddr({ family: 'IPv6', address: '::ffff:127.0.0.1', port: 1 });
-    expect(decodeSockaddr(buffer)).toMatchObject({ address: '::ffff:7f00:1' });
+    expect(decodeSockaddr(buffer)).toMatchObject({ address: '::ffff:127.0.0.1' });
+    // Written as inet_ntop writes them — node:net's remoteAddress of an IPv4 peer on a dual-stack
+    // server — checked against Node's own formatting (SocketAddress, libuv's uv_ip6_name).
+    const ours = (address: string) => (decodeSockaddr(encodeSockaddr({ family: 'IPv6', address, port: 1 }).buffer) as { address: string }).address;
+    const nodes = (address: string) => new SocketAddress({ address, family: 'ipv6' }).address;
+    const cases = ['::ffff:7f00:1', '::ffff:0:0', '::1.2.3.4', '::ffff:1:2', '::1', '::', '1::ffff:1.2.3.4', '::ffff:0:1.2.3.4', '0:0:0:0:ffff:ffff::', 'fe80::1', '2001:db8:0:0:1:0:0:1'];
+    expect(cases.map(ours)).toEqual(cases.map(nodes));
+    expect(ours('::1.2.3.4')).toBe('::1.2.3.4');
     expect(() => encodeSockaddr({ family: 'IPv4', address: '999.1.1.1', port: 1 })).toThrow(TypeError);
   });
 });

@@ -129,8 +129,13 @@ export function decodeSockaddr(buffer: Uint8Array, length = buffer.byteLength): 
       if (j - i > bestLen) [best, bestLen] = [i, j - i];
       i = j === i ? i + 1 : j;
     }
-    const address =
+    let address =
       best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+    // An IPv4 address inside (IPv4-mapped ::ffff:a.b.c.d, or IPv4-compatible ::a.b.c.d): its last
+    // 32 bits in dotted decimal, as inet_ntop (and libuv's, for node:net's remoteAddress) writes them.
+    if (best === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 'ffff'))) {
+      address = `::${bestLen === 5 ? 'ffff:' : ''}${[...b.subarray(SockaddrIn6.addr + 12, SockaddrIn6.addr + 16)].join('.')}`;
+    }
     return {
       family: 'IPv6',
       address,

@@ -238,6 +238,28 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]).toMatchObject({ whilePaused: { bytesRead: 0, flowing: false, length: 0, events: [] }, got: 'held by the kernel', bytesRead: 18, events: ['resume', 'end'] });
   });
 
+  it("an IPv4 client of a dual-stack server: the addresses both ends report, as node:net's (::ffff:127.0.0.1)", async () => {
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const server = impl.createServer() as unknown as AnyServer;
+      server.listen(0); // '::', dual stack
+      await once(server, 'listening');
+      const { port } = server.address() as nodeNet.AddressInfo;
+      const client = impl.connect(port, '127.0.0.1') as AnySocket;
+      const [[accepted]] = (await Promise.all([once(server, 'connection'), once(client, 'connect')])) as [[AnySocket], unknown];
+      const ends = (s: AnySocket) => [s.remoteAddress, s.remoteFamily, s.localAddress, s.localFamily, { ...(s.address() as nodeNet.AddressInfo), port: 'PORT' }];
+      runs.push({ accepted: ends(accepted), client: ends(client) });
+      // node:net's `timeout` is a plain property: assignable (its own pingpong test sets it).
+      (accepted as { timeout: number | undefined }).timeout = 0;
+      runs.push(accepted.timeout);
+      client.destroy();
+      accepted.destroy();
+      await close(server);
+    }
+    expect(runs.slice(2)).toEqual(runs.slice(0, 2));
+    expect((runs[0] as { accepted: unknown[] }).accepted.slice(0, 4)).toEqual(['::ffff:127.0.0.1', 'IPv6', '::ffff:127.0.0.1', 'IPv6']);
+  });
+
   it('listen({ signal }): aborting closes the server', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -870,6 +870,11 @@ export class Socket extends Duplex {
     return this.#timeoutMs;
   }
 
+  /** Assignable, as node:net's plain property is; only setTimeout() sets the timer. */
+  set timeout(value: number | undefined) {
+    if (#fd in this) this.#timeoutMs = value;
+  }
+
   /**
    * Activity: the idle timer starts over. Refreshed, as node:net does (`_unrefTimer`), not made
    * anew — node:http sets a keep-alive timeout on every idle socket, and each receive and send
