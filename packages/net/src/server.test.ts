@@ -356,6 +356,36 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]).toEqual({ localAddress: '127.0.0.1', localPort: true, localFamily: 'IPv4', remoteAddress: '127.0.0.1', remotePort: true, remoteFamily: 'IPv4' });
   });
 
+  it("createServer's arguments and the options it keeps as public properties, as node:net's — set later, they apply to later connections", async () => {
+    const made = (impl: typeof net, ...args: unknown[]) => {
+      try {
+        const server = (impl.createServer as (...a: unknown[]) => AnyServer)(...args) as AnyServer & Record<string, unknown>;
+        const { allowHalfOpen, pauseOnConnect, noDelay, keepAlive, keepAliveInitialDelay, highWaterMark } = server;
+        return { allowHalfOpen, pauseOnConnect, noDelay, keepAlive, keepAliveInitialDelay, highWaterMark, listeners: server.listenerCount('connection') };
+      } catch (e) {
+        return shape(e as NodeJS.ErrnoException).replace(/\. Received.*/, '');
+      }
+    };
+    const cases: unknown[][] = [[], ['path'], [0], [null], [{}, 'not a function'], [() => undefined], [{ allowHalfOpen: 1, pauseOnConnect: 'x', noDelay: 1, keepAlive: 0, keepAliveInitialDelay: 2500, highWaterMark: -1 }], [{ keepAliveInitialDelay: -5, highWaterMark: 100 }, () => undefined]];
+    for (const args of cases) expect([args, made(impls.uring, ...args)]).toEqual([args, made(impls.node, ...args)]);
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const server = impl.createServer() as unknown as AnyServer & { noDelay: boolean; highWaterMark: number };
+      server.noDelay = true;
+      server.highWaterMark = 1234;
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = nodeNet.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1');
+      const [socket] = (await once(server, 'connection')) as [AnySocket];
+      runs.push({ hwm: [socket.readableHighWaterMark, socket.writableHighWaterMark] });
+      client.destroy();
+      socket.destroy();
+      await close(server);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ hwm: [1234, 1234] });
+  });
+
   it('the highWaterMark server option sizes accepted sockets, and is validated like Node', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { getDefaultHighWaterMark } from 'node:stream';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
@@ -109,23 +110,33 @@ export class Server extends EventEmitter {
   #closing = false;
   /** Counts listen() calls: a host name's lookup that finds it moved on, or the server closed, is dropped (node:net's _listeningId). */
   #attempt = 0;
-  readonly #options: ServerOptions;
   maxConnections: number | undefined;
+  // The options, as node:net's Server keeps them: public, read for each connection accepted.
+  allowHalfOpen: boolean;
+  pauseOnConnect: boolean;
+  noDelay: boolean;
+  keepAlive: boolean;
+  /** In whole seconds, as node:net's (~~(ms / 1000)). */
+  keepAliveInitialDelay: number;
+  /** Accepted sockets' readable and writable highWaterMark. */
+  highWaterMark: number;
 
-  constructor(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void) {
+  constructor(options?: ServerOptions | ((socket: Socket) => void) | null, connectionListener?: (socket: Socket) => void) {
     super();
     if (typeof options === 'function') {
       connectionListener = options;
       options = {};
-    }
-    this.#options = { ...(options ?? {}) };
-    validateKeepAliveDelay(this.#options.keepAliveInitialDelay);
-    const { highWaterMark } = this.#options;
-    if (highWaterMark !== undefined) {
-      if (typeof highWaterMark !== 'number') throw invalidArgType('options.highWaterMark', 'of type number', highWaterMark);
-      if (highWaterMark < 0) delete this.#options.highWaterMark; // Node: the default then
-    }
-    if (connectionListener) this.on('connection', connectionListener);
+    } else if (options !== null && options !== undefined && typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const o: ServerOptions = { ...(options ?? {}) };
+    validateKeepAliveDelay(o.keepAliveInitialDelay);
+    if (o.highWaterMark !== undefined && typeof o.highWaterMark !== 'number') throw invalidArgType('options.highWaterMark', 'of type number', o.highWaterMark);
+    this.allowHalfOpen = o.allowHalfOpen || false;
+    this.pauseOnConnect = Boolean(o.pauseOnConnect);
+    this.noDelay = Boolean(o.noDelay);
+    this.keepAlive = Boolean(o.keepAlive);
+    this.keepAliveInitialDelay = ~~(Math.max(o.keepAliveInitialDelay ?? 0, 0) / 1000);
+    this.highWaterMark = o.highWaterMark === undefined || o.highWaterMark < 0 ? getDefaultHighWaterMark(false) : o.highWaterMark; // Node: the default then
+    if (typeof connectionListener === 'function') this.on('connection', connectionListener);
   }
 
   get listening(): boolean {
@@ -254,11 +265,11 @@ export class Server extends EventEmitter {
       this.#drop(res);
       return;
     }
-    const { highWaterMark } = this.#options;
-    const socket = new Socket({ fd: res, allowHalfOpen: this.#options.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark, pauseOnCreate: this.#options.pauseOnConnect });
+    const { highWaterMark } = this;
+    const socket = new Socket({ fd: res, allowHalfOpen: this.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark, pauseOnCreate: this.pauseOnConnect });
     socket.server = this;
-    if (this.#options.noDelay) socket.setNoDelay(true);
-    if (this.#options.keepAlive) socket.setKeepAlive(true, this.#options.keepAliveInitialDelay);
+    if (this.noDelay) socket.setNoDelay(true);
+    if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     this.#connections.add(socket);
     socket.once('close', () => {
       this.#connections.delete(socket);
