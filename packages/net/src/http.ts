@@ -12,6 +12,13 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   const server = http.createServer(...args);
   const net = createNetServer();
   if (!net) return server;
+  // The options node:http's server chose for its connections (noDelay on unless told otherwise,
+  // keepAlive, highWaterMark; allowHalfOpen) are the @uring/net server's, which accepts them —
+  // read and set through the http server, as on the node:net Server it extends.
+  for (const key of ['allowHalfOpen', 'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark'] as const) {
+    (net as unknown as Record<string, unknown>)[key] = (server as unknown as Record<string, unknown>)[key];
+    Object.defineProperty(server, key, { get: () => net[key], set: (value: never) => (net[key] = value), configurable: true, enumerable: true });
+  }
   net.on('connection', (socket) => server.emit('connection', socket));
   net.on('listening', () => server.emit('listening'));
   net.on('error', (error) => server.emit('error', error));

@@ -119,7 +119,7 @@ export function setIoTimeouts(socket: Socket | nodeNet.Socket, options: IoTimeou
 export function createHttpServer(listener?: http.RequestListener): http.Server;
 export function createHttpServer(options: http.ServerOptions, listener?: http.RequestListener): http.Server;
 export function createHttpServer(...args: unknown[]): http.Server {
-  return httpOver(() => (uring() ? new UringServer({ allowHalfOpen: true }) : undefined), ...(args as Parameters<typeof http.createServer>));
+  return httpOver(() => (uring() ? new UringServer() : undefined), ...(args as Parameters<typeof http.createServer>));
 }
 
 export const { isIP, isIPv4, isIPv6 } = nodeNet;

@@ -776,6 +776,31 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     }
   });
 
+  it("createHttpServer's connections get http.createServer's socket options: TCP_NODELAY by default, keepAlive, highWaterMark", async () => {
+    const runs = [];
+    for (const make of [http.createServer, createHttpServer] as ((options: http.ServerOptions) => http.Server)[]) {
+      const run: unknown[] = [];
+      for (const options of [{}, { noDelay: false, keepAlive: true, keepAliveInitialDelay: 3000, highWaterMark: 1000 }]) {
+        const server = make(options);
+        const kept = server as unknown as Record<string, unknown>;
+        run.push(['noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark', 'allowHalfOpen'].map((k) => kept[k]));
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const port = (server.address() as nodeNet.AddressInfo).port;
+        const client = nodeNet.connect(port, '127.0.0.1');
+        const [socket] = (await once(server, 'connection')) as [AnySocket];
+        const { noDelay, keepAlive, idle } = tcpOptions(port, socket.remotePort!);
+        run.push({ noDelay, keepAlive, idle: keepAlive ? idle : 'off', hwm: socket.readableHighWaterMark });
+        client.destroy();
+        socket.destroy();
+        await close(server as unknown as AnyServer);
+      }
+      runs.push(run);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]![1]).toEqual({ noDelay: 1, keepAlive: 0, idle: 'off', hwm: 16384 });
+  });
+
   it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {
     const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
       let body = '';
