@@ -172,6 +172,26 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(await outcome(impls.node)).toBe('ECONNRESET');
   });
 
+  it("destroying a socket whose received data sits unread in the stream's buffer ends the connection with a FIN, as node:net's (the kernel's queue is empty)", async () => {
+    const outcome = async (impl: typeof net) => {
+      const { server, port } = await listening(impl, (s) =>
+        s.once('readable', () => {
+          s.read(1); // the rest stays in the stream's buffer, read out of the kernel already
+          s.destroy();
+        }),
+      );
+      const client = nodeNet.connect(port, '127.0.0.1');
+      client.write('123 and more');
+      client.resume();
+      const [how] = await Promise.race([once(client, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]), once(client, 'end').then(() => ['end'])]);
+      client.destroy();
+      await close(server);
+      return how;
+    };
+    expect(await outcome(net)).toBe(await outcome(impls.node));
+    expect(await outcome(impls.node)).toBe('end');
+  });
+
   it('a write after the peer ended the connection (no allowHalfOpen) fails like node:net: EPIPE, callback, destroyed', async () => {
     const outcome = async (impl: typeof net) => {
       const { server, port } = await listening(impl, (s) => s.end());

@@ -113,10 +113,12 @@ export class Socket extends Duplex {
   #keepAlive = false;
   #keepAliveDelay = 0;
   /**
-   * The socket is destroyed with received data nobody read — still buffered, or arriving after
-   * destroy(). close(2) resets a connection whose receive queue holds unread data (RST, not FIN),
-   * and node:net's sockets leave most such data in the kernel's queue; multishot recv has already
-   * taken it out, so the close resets itself (SO_LINGER 0): the peer learns its data was lost.
+   * Data arrived after destroy(): close(2) resets a connection whose receive queue holds unread
+   * data (RST, not FIN), and with node:net's sockets such data is still in the kernel's queue when
+   * the handle closes; multishot recv has already taken it out, so the close resets itself
+   * (SO_LINGER 0): the peer learns its data was lost. Data received before destroy() and left
+   * unread in the stream's buffer does not count — node:net's socket had read it out of the
+   * kernel too, and its close sends a FIN.
    */
   #unread = false;
   /** onread (see SocketOptions): the buffer bytes go into, the function that gives the next one, the callback. */
@@ -594,7 +596,6 @@ export class Socket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#hadError = Boolean(error);
-    if (this.readableLength > 0) this.#unread = true; // received, never read: the close resets (see #unread)
     this.connecting = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
