@@ -158,36 +158,32 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  /** How a node:net client sees the connection end when `impl`'s server does `onConnection` to it after `sent` arrives: 'end' (FIN) or the error's code. */
+  const howItEnds = async (impl: typeof net, onConnection: (s: AnySocket) => void, sent: string | Buffer, options: object = {}) => {
+    const { server, port } = await listening(impl, onConnection, '127.0.0.1', options);
+    const client = nodeNet.connect(port, '127.0.0.1');
+    client.write(sent);
+    client.resume();
+    const [how] = await Promise.race([once(client, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]), once(client, 'end').then(() => ['end'])]);
+    client.destroy();
+    await close(server);
+    return how;
+  };
+
   it('destroying a socket with received data nobody read resets the connection, as close(2) does (the peer reads ECONNRESET)', async () => {
-    const outcome = async (impl: typeof net) => {
-      const { server, port } = await listening(impl, (s) => setTimeout(() => s.destroy(), 100), '127.0.0.1', { pauseOnConnect: true });
-      const client = nodeNet.connect(port, '127.0.0.1');
-      client.write(Buffer.alloc(10_000, 1)); // received by the server, never read: it is paused
-      const [how] = await Promise.race([once(client, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]), once(client, 'end').then(() => ['end'])]);
-      client.destroy();
-      await close(server);
-      return how;
-    };
+    // received by the server, never read: it is paused
+    const outcome = (impl: typeof net) => howItEnds(impl, (s) => setTimeout(() => s.destroy(), 100), Buffer.alloc(10_000, 1), { pauseOnConnect: true });
     expect(await outcome(net)).toBe(await outcome(impls.node));
     expect(await outcome(impls.node)).toBe('ECONNRESET');
   });
 
   it("destroying a socket whose received data sits unread in the stream's buffer ends the connection with a FIN, as node:net's (the kernel's queue is empty)", async () => {
-    const outcome = async (impl: typeof net) => {
-      const { server, port } = await listening(impl, (s) =>
-        s.once('readable', () => {
-          s.read(1); // the rest stays in the stream's buffer, read out of the kernel already
-          s.destroy();
-        }),
-      );
-      const client = nodeNet.connect(port, '127.0.0.1');
-      client.write('123 and more');
-      client.resume();
-      const [how] = await Promise.race([once(client, 'error').then(([e]) => [(e as NodeJS.ErrnoException).code]), once(client, 'end').then(() => ['end'])]);
-      client.destroy();
-      await close(server);
-      return how;
-    };
+    const readOneAndDestroy = (s: AnySocket) =>
+      s.once('readable', () => {
+        s.read(1); // the rest stays in the stream's buffer, read out of the kernel already
+        s.destroy();
+      });
+    const outcome = (impl: typeof net) => howItEnds(impl, readOneAndDestroy, '123 and more');
     expect(await outcome(net)).toBe(await outcome(impls.node));
     expect(await outcome(impls.node)).toBe('end');
   });
