@@ -283,6 +283,8 @@ export const SPLICE_F_FD_IN_FIXED = 0x80000000;
 
 /** Linux file and socket constants the prep helpers and tests need, x86_64/aarch64 values. */
 export const Linux = {
+  /** UIO_MAXIOV: the most buffers one readv/writev/sendmsg takes (more is EINVAL); libuv's uv__getiovmax on Linux. */
+  IOV_MAX: 1024,
   AT_FDCWD: -100,
   AT_REMOVEDIR: 0x200,
   AT_SYMLINK_NOFOLLOW: 0x100,

@@ -192,6 +192,21 @@ describe(`FileHandle against Node's (backend: ${backend()})`, () => {
     for (const call of calls) await same('r+', call);
   });
 
+  it('readv and writev of more buffers than one system call takes (IOV_MAX, 1024): as node:fs — writev writes them all, readv fills the first 1024', async () => {
+    const many = (n: number, make: (k: number) => Buffer) => Array.from({ length: n }, (_, k) => make(k));
+    const calls: Array<(h: node.FileHandle) => Promise<unknown>> = [
+      (h) => h.writev(many(2500, (k) => Buffer.from([65 + (k % 26)])), 0),
+      (h) => h.writev(many(1500, (k) => Buffer.from([97 + (k % 26), 48 + (k % 10)]))),
+      async (h) => {
+        await h.writev(many(3000, (k) => Buffer.from([k & 255])), 5);
+        const into = many(1500, () => Buffer.alloc(2));
+        const { bytesRead } = await h.readv(into, 0);
+        return { bytesRead, last: into[1499]!.toString('hex'), first: into[0]!.toString('hex') };
+      },
+    ];
+    for (const call of calls) await same('r+', call);
+  });
+
   it('readFile, writeFile and appendFile on a handle: from the current position, encodings, iterables, errors', async () => {
     const calls: Array<(h: node.FileHandle, impl: typeof node) => Promise<unknown>> = [
       (h) => h.readFile(),

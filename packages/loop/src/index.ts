@@ -3,7 +3,7 @@
  * tick, completions through an eventfd, timeouts, AbortSignal, backpressure, multishot, the
  * identity guard, metrics.
  */
-export { Loop, type FixedFile, type LinkStep, type LoopOptions, type OpOptions, type SubmitOptions, type CallbackOptions, type OpCallback, type MultishotOptions, type CloseOptions, type Prep, addressOfView } from './loop.js';
+export { Loop, type FixedFile, type LinkStep, type LoopOptions, type OpOptions, type SubmitOptions, type CallbackOptions, type OpCallback, type MultishotOptions, type CloseOptions, type Prep, addressOfView, viewsAfter } from './loop.js';
 export { getLoop } from './current.js';
 export { Multishot, type MultishotCqe } from './multishot.js';
 export { Metrics } from './metrics.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getLoop } from './current.js';
 import { AbortError, LoopClosedError } from './errors.js';
-import { Loop } from './loop.js';
+import { Loop, viewsAfter } from './loop.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-loop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -812,6 +812,45 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
 describe('Loop.read and Loop.write arguments', () => {
   const skip = unavailable();
   describe.skipIf(skip !== undefined)(titled('default ring', skip), () => {
+    it('readv and writev of more than IOV_MAX (1024) buffers: writev writes all, IOV_MAX per pwritev and on from a short one; readv fills the first 1024 — as libuv', async () => {
+      const loop = new Loop();
+      const path = join(dir, 'iov');
+      writeFileSync(path, '');
+      const fd = openSync(path, 'r+');
+      const views = Array.from({ length: 2500 }, (_, k) => (k % 3 === 0 ? new Uint16Array([k]) : Buffer.from([k & 255])));
+      const bytes = Buffer.concat(views.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength)));
+      const enters = loop.metrics.enters;
+      expect(await loop.writev(fd, views, 3)).toBe(bytes.length);
+      expect(loop.metrics.enters - enters).toBe(3); // 1024 + 1024 + 452 buffers
+      expect(readFileSync(path).subarray(3)).toEqual(bytes);
+      const into = Array.from({ length: 2000 }, () => Buffer.alloc(1));
+      expect(await loop.readv(fd, into, 3)).toBe(1024);
+      expect(Buffer.concat(into.slice(0, 1024))).toEqual(bytes.subarray(0, 1024));
+      // Of a non-blocking pipe with room for less than all: the writes go on from where the kernel stopped.
+      const [r, w] = pipe(Linux.O_NONBLOCK);
+      const big = Array.from({ length: 1100 }, (_, k) => Buffer.alloc(100, k & 255));
+      const written = loop.writev(w, big);
+      const got: Buffer[] = [];
+      let total = 0;
+      while (total < 110_000) {
+        const chunk = Buffer.alloc(65536);
+        const { bytesRead } = await loop.read(r, chunk, 0, chunk.length, -1);
+        got.push(chunk.subarray(0, bytesRead));
+        total += bytesRead;
+      }
+      expect(await written).toBe(110_000);
+      expect(Buffer.concat(got)).toEqual(Buffer.concat(big));
+      await expect(loop.readv(fd, [Buffer.alloc(1), 'x' as never])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      // What is left after n bytes: a view cut short goes on as bytes.
+      const left = viewsAfter([Buffer.from('ab'), new Uint16Array([0x4443, 0x4645]), Buffer.from('g')], 3);
+      expect(left.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString())).toEqual(['DEF', 'g']);
+      expect(viewsAfter([Buffer.from('ab')], 2)).toEqual([]);
+      closeSync(fd);
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+    });
+
     it('rejects a range outside the buffer, a bad fd or position, with Node\'s errors and nothing submitted', async () => {
       // The kernel writes `length` bytes at the buffer's address + offset whatever the buffer's
       // size: unchecked, a read of 4,096 bytes into a 16-byte buffer crashed Node.

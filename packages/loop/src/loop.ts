@@ -329,6 +329,22 @@ export function addressOfView(view: ArrayBufferView): number {
   return base + view.byteOffset;
 }
 
+/** readv/writev's arguments: an array of views, an fd, a position; the error, or undefined. */
+function vectorError(fd: number, buffers: readonly ArrayBufferView[], position: number): Error | undefined {
+  if (!Array.isArray(buffers) || !buffers.every(isView)) return invalidArgType('buffers', 'an ArrayBufferView[]', buffers);
+  return integerError(fd, 'fd', FD_MIN, FD_MAX) ?? integerError(position, 'position', -1);
+}
+
+/** What is left of `views` once their first `n` bytes are done: the rest of a view cut short as bytes (a Uint8Array over it), and those after it. */
+export function viewsAfter(views: readonly ArrayBufferView[], n: number): readonly ArrayBufferView[] {
+  for (let k = 0; k < views.length; k++) {
+    const v = views[k]!;
+    if (n < v.byteLength) return [n > 0 ? new Uint8Array(v.buffer, v.byteOffset + n, v.byteLength - n) : v, ...views.slice(k + 1)];
+    n -= v.byteLength;
+  }
+  return [];
+}
+
 /**
  * Node's validateInteger as a value instead of a throw, for the promise-returning methods: an
  * fd, a position, a mask that is not an integer would reach the SQE as another number
@@ -1300,21 +1316,50 @@ export class Loop {
     return withCallerStack(this.#start<R>(undefined, syscall, buffer, undefined, options, undefined, 1, kind, target, addr, length, position, fixed));
   }
 
-  /** preadv into `buffers` at `position`: the byte count. */
+  /**
+   * preadv into `buffers` at `position`: the byte count. Into the first Linux.IOV_MAX (1024) of
+   * them at most — more is EINVAL for the kernel — as libuv's uv__fs_read reads for node:fs.
+   */
   readv(fd: number, buffers: readonly ArrayBufferView[], position = -1, options: OpOptions = {}): Promise<number> {
-    return this.#vectored('readv', fd, buffers, position, options);
-  }
-
-  /** pwritev of `buffers` at `position`: the byte count. */
-  writev(fd: number, buffers: readonly ArrayBufferView[], position = -1, options: OpOptions = {}): Promise<number> {
-    return this.#vectored('writev', fd, buffers, position, options);
-  }
-
-  #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
-    if (!Array.isArray(buffers) || !buffers.every(isView))
-      return Promise.reject(invalidArgType('buffers', 'an ArrayBufferView[]', buffers));
-    const invalid = integerError(fd, 'fd', FD_MIN, FD_MAX) ?? integerError(position, 'position', -1);
+    const invalid = vectorError(fd, buffers, position);
     if (invalid) return Promise.reject(invalid);
+    return this.#vectored('readv', fd, buffers.length > Linux.IOV_MAX ? buffers.slice(0, Linux.IOV_MAX) : buffers, position, options);
+  }
+
+  /**
+   * pwritev of `buffers` at `position`: the byte count. More than Linux.IOV_MAX (1024) buffers are
+   * written as libuv's uv__fs_write_all writes them for node:fs — IOV_MAX per pwritev, each after
+   * the one before, on from where a short write stopped (and from `position` on by what was
+   * written, when one is given) — and an error after some bytes ends it with those bytes.
+   */
+  writev(fd: number, buffers: readonly ArrayBufferView[], position = -1, options: OpOptions = {}): Promise<number> {
+    const invalid = vectorError(fd, buffers, position);
+    if (invalid) return Promise.reject(invalid);
+    if (buffers.length <= Linux.IOV_MAX) return this.#vectored('writev', fd, buffers, position, options);
+    return this.#writevAll(fd, buffers, position, options);
+  }
+
+  async #writevAll(fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
+    let rest = buffers;
+    let total = 0;
+    while (rest.length > 0) {
+      let n: number;
+      try {
+        n = await this.#vectored('writev', fd, rest.slice(0, Linux.IOV_MAX), position, options);
+      } catch (error) {
+        if (total === 0) throw error;
+        break;
+      }
+      if (n <= 0) break;
+      total += n;
+      if (position >= 0) position += n;
+      rest = viewsAfter(rest, n);
+    }
+    return total;
+  }
+
+  /** One preadv/pwritev of `buffers` (checked by the caller, at most IOV_MAX). */
+  #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
     const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
     const addr = addressOf(vecs);
     const n = buffers.length;

@@ -817,6 +817,35 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(runs[0]![1]).toEqual({ noDelay: 1, keepAlive: 0, idle: 'off', hwm: 16384 });
   });
 
+  it('more writes than one writev takes (IOV_MAX, 1024) go out together in order: corked small writes, and a response node:http writes in 1 KiB pieces', async () => {
+    const digestBack = (s: AnySocket) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => s.end(digest(Buffer.concat(chunks))));
+    };
+    const { server, port } = await listening(nodeNet as unknown as typeof net, digestBack, '127.0.0.1', { allowHalfOpen: true });
+    const client = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(client, 'connect');
+    const pieces = Array.from({ length: 3000 }, (_, k) => `${k},`);
+    client.cork();
+    for (const piece of pieces) client.write(piece);
+    client.uncork();
+    client.end();
+    expect((await collect(client)).toString()).toBe(digest(Buffer.from(pieces.join(''))));
+    expect(client.bytesWritten).toBe(pieces.join('').length);
+    await close(server);
+
+    const web = createHttpServer((_req, res) => {
+      for (let k = 0; k < 1024; k++) res.write(`${String(k).padStart(1023, '.')}\n`);
+      res.end('!');
+    });
+    web.listen(0, '127.0.0.1');
+    await once(web, 'listening');
+    const response = await fetch(`http://127.0.0.1:${(web.address() as nodeNet.AddressInfo).port}/`);
+    const body = await response.text();
+    expect([response.status, body.length, body.slice(0, 1024), body.slice(-1025)]).toEqual([200, 1024 * 1024 + 1, `${'.'.repeat(1023)}0`.slice(-1023) + '\n', `${'.'.repeat(1019)}1023\n!`]);
+    await close(web as unknown as AnyServer);
+  });
+
   it('node:http over the sockets: fetch gets correct responses, keep-alive included', async () => {
     const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
       let body = '';

@@ -77,18 +77,20 @@ const NO_ADDRESS = Object.freeze({});
  * (error, bytes) from the reap (Loop.submitCallback): a socket sends on every write, and a
  * promise per send cost more than the send's own JavaScript.
  */
-export function send(fd: number, buffers: readonly Buffer[], ms: number, callback: (error: Error | null, sent: number) => void): void {
+export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number, callback: (error: Error | null, sent: number) => void): void {
   const timeout = limit(ms);
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
-    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.length, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, callback);
+    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.byteLength, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, callback);
     return;
   }
-  const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.length })));
+  // At most IOV_MAX buffers a writev (more is EINVAL): the caller sends the rest as it does after a short send.
+  const some = buffers.length > Linux.IOV_MAX ? buffers.slice(0, Linux.IOV_MAX) : buffers;
+  const vecs = iovecs(some.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
   const at = addressOf(vecs);
-  const n = buffers.length;
-  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [buffers, vecs], net: NO_ADDRESS, timeout }, callback);
+  const n = some.length;
+  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout }, callback);
 }
 
 export function shutdown(fd: number): Promise<number> {

@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
-import { AbortError, getLoop, type Multishot } from '@uring/loop';
+import { AbortError, getLoop, viewsAfter, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
@@ -552,11 +552,11 @@ export class Socket extends Duplex {
   }
 
   /**
-   * Sends `rest` in full — again from where a short send stopped — then calls back and counts the
-   * write out of flight (_destroy closes the descriptor only after the last one). The send calls
-   * back from the loop's reap: a write allocates no promise.
+   * Sends `rest` in full — again from where a short send, or the IOV_MAX buffers one send takes,
+   * stopped — then calls back and counts the write out of flight (_destroy closes the descriptor
+   * only after the last one). The send calls back from the loop's reap: a write allocates no promise.
    */
-  #sendFrom(rest: readonly Buffer[], callback: (error?: Error | null) => void): void {
+  #sendFrom(rest: readonly ArrayBufferView[], callback: (error?: Error | null) => void): void {
     if (rest.length === 0) {
       process.nextTick(() => this.#wrote(callback)); // as node:net calls back a write done at once
       return;
@@ -565,7 +565,7 @@ export class Socket extends Duplex {
       if (error) return this.#wrote(callback, error);
       this.#bytesWritten += n;
       this.#touch();
-      const next = unsent(rest, n);
+      const next = viewsAfter(rest, n);
       if (next.length > 0) this.#sendFrom(next, callback);
       else this.#wrote(callback);
     });
@@ -909,17 +909,6 @@ export function validateKeepAliveDelay(value: unknown): void {
 function keepAliveSeconds(ms: unknown): number {
   return ~~((ms as number) / 1000);
 }
-
-/** What is left of `buffers` once their first `n` bytes were sent (a shared empty array when nothing is: the common case). */
-function unsent(buffers: readonly Buffer[], n: number): readonly Buffer[] {
-  for (let k = 0; k < buffers.length; k++) {
-    const b = buffers[k]!;
-    if (n < b.length) return [n > 0 ? b.subarray(n) : b, ...buffers.slice(k + 1)];
-    n -= b.length;
-  }
-  return NONE_LEFT;
-}
-const NONE_LEFT: readonly Buffer[] = Object.freeze([]);
 
 /** sendFile's arguments, checked the same way on both backends; a closed socket is ERR_SOCKET_CLOSED. */
 export function validateSendFile(socket: Duplex, fd: number, offset: number, length: number): void {
