@@ -48,6 +48,8 @@ export class ReadAhead {
   #eof = false;
   #stopped = false;
   #wanted = true;
+  /** Reads in flight allowed now: one at first, doubling with each full read up to the depth — a small file is read once, not `depth` times past its end. */
+  #window = 1;
 
   constructor(stream: Readable, source: PositionalSource, options: ReadAheadOptions) {
     this.#stream = stream;
@@ -60,7 +62,7 @@ export class ReadAhead {
   fill(): void {
     this.#wanted = true;
     const { chunkSize, depth, end } = this.#options;
-    while (!this.#stopped && !this.#eof && this.#queue.length < depth && this.#next <= end) {
+    while (!this.#stopped && !this.#eof && this.#queue.length < Math.min(depth, this.#window) && this.#next <= end) {
       const length = Math.min(chunkSize, end - this.#next + 1);
       const entry: Pending = { buffer: this.#slab.take(length), position: this.#next, length, bytes: 0, error: undefined, done: false };
       this.#next += length;
@@ -105,14 +107,24 @@ export class ReadAhead {
         break;
       }
       this.#options.onChunk?.(entry.bytes);
-      const more = this.#stream.push(entry.buffer.subarray(0, entry.bytes));
+      // A short read (a small file, the end of one) goes out in a Buffer of its own size, as
+      // node:fs's ReadStream copies one: a chunk held must not keep its whole slab alive.
+      const chunk = entry.bytes < entry.length ? exactCopy(entry.buffer, entry.bytes) : entry.buffer;
+      const more = this.#stream.push(chunk);
       if (entry.bytes < entry.length) {
         // A short read: the reads queued after it started past a hole. Read on from here.
         this.#queue = [];
         this.#next = entry.position + entry.bytes;
-      }
+      } else this.#window *= 2;
       if (!more) this.#wanted = false;
     }
     if (this.#wanted || this.#eof) this.fill();
   }
+}
+
+/** The first `length` bytes of `source` in a Buffer of exactly that size. */
+function exactCopy(source: Buffer, length: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(length);
+  source.copy(copy, 0, 0, length);
+  return copy;
 }

@@ -53,6 +53,22 @@ describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createRe
     expect(createReadStream(bigPath)).toBeInstanceOf(ReadStream);
   });
 
+  it("a short read's chunk owns a buffer of its size, as node:fs's (a held chunk of a small file keeps no slab alive); a small file is read once, not read-ahead deep", async () => {
+    const small = file('small', 'a small file\n'.repeat(100));
+    const loop = getLoop();
+    const submitted = loop.metrics.submitted;
+    const chunks: Buffer[] = [];
+    for await (const chunk of createReadStream(small)) chunks.push(chunk as Buffer);
+    // open, fstat, one read (short), one at the end (0), close and the stream's teardown — not
+    // four reads at once and four more past the end (11 operations, read-ahead deep from the start)
+    expect(loop.metrics.submitted - submitted).toBeLessThanOrEqual(8);
+    expect(chunks.map((c) => [c.length, c.buffer.byteLength])).toEqual([[1300, 1300]]);
+    // A file a few chunks long: whole chunks are slab regions, the last (short) one its own.
+    const sizes: Array<[number, number]> = [];
+    for await (const chunk of createReadStream(bigPath, { start: 1000 })) sizes.push([(chunk as Buffer).length, (chunk as Buffer).buffer.byteLength]);
+    expect(sizes.at(-1)).toEqual([((1 << 20) - 1000) % 65536, ((1 << 20) - 1000) % 65536]);
+  });
+
   it('reads ranges like Node', async () => {
     for (const range of [{ start: 10, end: 100_000 }, { start: 0, end: 0 }, { start: 5 }, { end: 65_535 }, { end: 65_536 }, { start: 1 << 20 }, { start: 2 << 20 }]) {
       await same(bigPath, range);

@@ -12,6 +12,8 @@ export class Slab {
   readonly #size: number;
   #slab: Buffer | undefined;
   #offset = 0;
+  /** The first slab holds just the first region asked for: a small file's stream reads once. */
+  #first = true;
 
   constructor(size = 1 << 20) {
     this.#size = size;
@@ -20,7 +22,9 @@ export class Slab {
   /** A fresh `length`-byte region starting on a page boundary. */
   take(length: number): Buffer {
     if (this.#slab === undefined || this.#offset + length > this.#slab.length) {
-      this.#slab = alignedBuffer(Math.max(this.#size, Math.ceil(length / PAGE) * PAGE));
+      const pages = Math.ceil(length / PAGE) * PAGE;
+      this.#slab = alignedBuffer(this.#first ? pages : Math.max(this.#size, pages));
+      this.#first = false;
       this.#offset = 0;
     }
     const region = this.#slab.subarray(this.#offset, this.#offset + length);
