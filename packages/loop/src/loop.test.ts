@@ -149,7 +149,7 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       const byte = Buffer.from('x');
       const at = addressOf(byte);
       // The write makes the loop's poll complete meanwhile: its CQE stays for the loop to reap.
-      expect(loop.runNow((s, i) => s.prepWrite(i, w, at, 1, -1))).toBe(1);
+      expect(loop.runNow((s, i) => s.prepWrite(i, w, at, 1, -1), byte)).toBe(1);
       expect(loop.runNow((s, i) => s.prepClose(i, -1))).toBe(-Errno.EBADF);
       expect(polled).toBe(false);
       await readable;

@@ -565,17 +565,17 @@ export class Loop {
    * LISTEN, 6.11, complete inline): on a small side ring of the loop's (made on first use), whose
    * io_uring_submit_and_wait sees that one CQE — the loop's own ring would hand back other
    * operations' completions in the middle of the call. The identity guard applies as to every
-   * submission; a closed (or poisoned) loop throws, as a refused submit() rejects. Any buffer the
-   * SQE points to need only live until this returns.
+   * submission; a closed (or poisoned) loop throws, as a refused submit() rejects. `keep` — what
+   * the SQE points to — is held until the CQE has come, as submit()'s is.
    */
-  runNow(prep: Prep): number {
+  runNow(prep: Prep, keep?: unknown): number {
     if (this.#state === 'open') {
       const changed = this.#credentials.changed();
       if (changed !== undefined) this.#poison(new CredentialsChangedError(changed));
     }
     if (this.#state !== 'open') throw this.#poisoned ?? new LoopClosedError();
     this.#side ??= new SideRing();
-    return this.#side.run(prep);
+    return this.#side.run(prep, keep);
   }
 
   /** Why an operation with these options is refused before it starts (closed loop, aborted signal, bad timeout), or undefined. */

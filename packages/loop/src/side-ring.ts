@@ -12,21 +12,28 @@ import { CqeBatch, IoUring, type Sqes } from '@uring/ring';
 export class SideRing {
   readonly #ring: IoUring;
   readonly #batch = new CqeBatch(1);
+  /** What the running operation's SQE points to, held until its CQE has come. */
+  #keep: unknown;
 
   constructor() {
     this.#ring = IoUring.init(2);
     closeOnTeardown(this.#ring.fd);
   }
 
-  /** Writes one SQE with `prep`, waits for its CQE, returns its result: >= 0, or -errno. */
-  run(prep: (sqes: Sqes, i: number) => void): number {
+  /** Writes one SQE with `prep`, waits for its CQE, returns its result: >= 0, or -errno. `keep` (what the SQE points to) stays referenced until then. */
+  run(prep: (sqes: Sqes, i: number) => void, keep?: unknown): number {
     const ring = this.#ring;
-    const i = ring.getSqe();
-    prep(ring.sqes, i);
-    ring.sqes.setUserData(i, 1);
-    ring.submitAndWait(1);
-    ring.cq.copy(this.#batch);
-    return this.#batch.res(0);
+    this.#keep = keep;
+    try {
+      const i = ring.getSqe();
+      prep(ring.sqes, i);
+      ring.sqes.setUserData(i, 1);
+      ring.submitAndWait(1);
+      ring.cq.copy(this.#batch);
+      return this.#batch.res(0);
+    } finally {
+      this.#keep = undefined;
+    }
   }
 
   close(): void {

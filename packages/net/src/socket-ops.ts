@@ -3,7 +3,8 @@ import { addressOfView, getLoop } from '@uring/loop';
 
 /**
  * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
- * socket (5.19), connect (5.5), bind and listen (6.11), accept, send, recv, shutdown (5.11), close.
+ * socket (5.19), connect (5.5), bind and listen (6.11; a server's done before listen() returns,
+ * through Loop.runNow), accept, send, recv, shutdown (5.11), close.
  */
 
 const SOCKADDR_STORAGE = 128;
@@ -29,14 +30,8 @@ function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: Net
 /** connect(2); with `timeout` (ms) under a linked timeout: ETIMEDOUT when it runs out. */
 export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal, timeout = 0) =>
   withSockaddr('connect', fd, addr, net, 'connect', signal, timeout);
-/** bind(2) — reported as 'listen', as Node reports bind failures of a server. */
-export const bind = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('listen', fd, addr, net, 'bind');
 /** bind(2) of a connecting socket's local end (connect's localAddress/localPort): errors say `bind`, as node:net's. */
 export const bindLocal = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('bind', fd, addr, net, 'bind');
-
-export function listen(fd: number, backlog: number, net: NetErrorContext): Promise<number> {
-  return getLoop().submit((s, i) => s.prepListen(i, fd, backlog), { syscall: 'listen', net });
-}
 
 /**
  * socket, bind and listen done before they return (Loop.runNow), for a server's listen(), which
@@ -46,8 +41,8 @@ export const socketNow = (domain: number): number => getLoop().runNow((s, i) => 
 
 export function bindNow(fd: number, addr: SocketAddress): number {
   const { buffer, length } = encodeSockaddr(addr);
-  const at = addressOf(buffer); // `buffer` stays referenced here until the CQE has come
-  return getLoop().runNow((s, i) => s.prepBind(i, fd, at, length));
+  const at = addressOf(buffer);
+  return getLoop().runNow((s, i) => s.prepBind(i, fd, at, length), buffer);
 }
 
 export const listenNow = (fd: number, backlog: number): number => getLoop().runNow((s, i) => s.prepListen(i, fd, backlog));
