@@ -342,8 +342,9 @@ export function viewsAfter(views: readonly ArrayBufferView[], n: number): readon
     if (n < v.byteLength) return [n > 0 ? new Uint8Array(v.buffer, v.byteOffset + n, v.byteLength - n) : v, ...views.slice(k + 1)];
     n -= v.byteLength;
   }
-  return [];
+  return NONE_LEFT; // (all done: the common case of a send, which allocates nothing then)
 }
+const NONE_LEFT: readonly ArrayBufferView[] = Object.freeze([]);
 
 /**
  * Node's validateInteger as a value instead of a throw, for the promise-returning methods: an
