@@ -32,7 +32,7 @@ interface Pending {
 
 /**
  * Keeps up to `depth` reads in flight ahead of a Readable's consumer and pushes their chunks in
- * file order. Reads go into fresh regions of page-aligned slabs, never reused. Backpressure: no
+ * file order. Reads go into fresh page-aligned buffers (Slab), never reused. Backpressure: no
  * new read starts after push() returned false until the stream asks again (`fill()` from
  * `_read`), so memory stays within (depth + 1) chunks beyond the consumer's buffer. A short read
  * restarts the sequence right after it, so a file that grows while read leaves no gap.
@@ -42,7 +42,10 @@ export class ReadAhead {
   readonly #source: PositionalSource;
   readonly #options: ReadAheadOptions;
   readonly #slab = new Slab();
-  readonly #controller = new AbortController();
+  /** A region whose short read was copied out, its CQE reaped: the next read goes into it, not into a new one. */
+  #spare: Buffer | undefined;
+  /** Cancels the reads in flight when the stream is destroyed; made with the first read. */
+  #controller: AbortController | undefined;
   #queue: Pending[] = [];
   #next: number;
   #eof = false;
@@ -64,9 +67,12 @@ export class ReadAhead {
     const { chunkSize, depth, end } = this.#options;
     while (!this.#stopped && !this.#eof && this.#queue.length < Math.min(depth, this.#window) && this.#next <= end) {
       const length = Math.min(chunkSize, end - this.#next + 1);
-      const entry: Pending = { buffer: this.#slab.take(length), position: this.#next, length, bytes: 0, error: undefined, done: false };
+      const spare = this.#spare !== undefined && this.#spare.length >= length ? this.#spare : undefined;
+      this.#spare = undefined;
+      const entry: Pending = { buffer: spare ? spare.subarray(0, length) : this.#slab.take(length), position: this.#next, length, bytes: 0, error: undefined, done: false };
       this.#next += length;
       this.#queue.push(entry);
+      this.#controller ??= new AbortController();
       this.#source.read(entry.buffer, entry.position, this.#controller.signal).then(
         (bytes) => {
           entry.bytes = bytes;
@@ -88,9 +94,9 @@ export class ReadAhead {
 
   /** The stream is being destroyed: cancel what is in flight; nothing more is pushed. */
   stop(): void {
-    if (this.#stopped && this.#controller.signal.aborted) return;
     this.#stopped = true;
-    this.#controller.abort();
+    // Only reads still in flight need cancelling (an abort costs a DOMException and a cancel each).
+    if (this.#queue.some((entry) => !entry.done) && !this.#controller!.signal.aborted) this.#controller!.abort();
   }
 
   #drain(): void {
@@ -108,13 +114,15 @@ export class ReadAhead {
       }
       this.#options.onChunk?.(entry.bytes);
       // A short read (a small file, the end of one) goes out in a Buffer of its own size, as
-      // node:fs's ReadStream copies one: a chunk held must not keep its whole slab alive.
+      // node:fs's ReadStream copies one: a chunk held must not keep a whole read buffer alive.
       const chunk = entry.bytes < entry.length ? exactCopy(entry.buffer, entry.bytes) : entry.buffer;
       const more = this.#stream.push(chunk);
       if (entry.bytes < entry.length) {
-        // A short read: the reads queued after it started past a hole. Read on from here.
+        // A short read: the reads queued after it started past a hole. Read on from here — into
+        // its region, copied out above (usually to find the end of the file).
         this.#queue = [];
         this.#next = entry.position + entry.bytes;
+        this.#spare = entry.buffer;
       } else this.#window *= 2;
       if (!more) this.#wanted = false;
     }

@@ -63,7 +63,7 @@ describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createRe
     // four reads at once and four more past the end (11 operations, read-ahead deep from the start)
     expect(loop.metrics.submitted - submitted).toBeLessThanOrEqual(8);
     expect(chunks.map((c) => [c.length, c.buffer.byteLength])).toEqual([[1300, 1300]]);
-    // A file a few chunks long: whole chunks are slab regions, the last (short) one its own.
+    // A file a few chunks long: the last (short) chunk comes in a buffer of its own size.
     const sizes: Array<[number, number]> = [];
     for await (const chunk of createReadStream(bigPath, { start: 1000 })) sizes.push([(chunk as Buffer).length, (chunk as Buffer).buffer.byteLength]);
     expect(sizes.at(-1)).toEqual([((1 << 20) - 1000) % 65536, ((1 << 20) - 1000) % 65536]);

@@ -1,34 +1,28 @@
-import { alignedBuffer } from '@uring/abi';
+import { addressOf } from '@uring/abi';
 
 const PAGE = 4096;
 
 /**
- * Read buffers carved from page-aligned slabs: the kernel copies into a page-aligned buffer
- * several times faster than into one that starts 16 bytes into a page, and one allocation serves
- * many reads. Each region is handed out once and never reused — the chunk pushed to a consumer
- * stays valid for as long as the consumer keeps it — and a slab is freed when its last chunk is.
+ * Read buffers that start on a page boundary: the kernel copies into a page-aligned buffer several
+ * times faster than into one that starts 16 bytes into a page. Each is carved from a malloc'd
+ * block (Buffer.allocUnsafeSlow) a page longer than asked — memory the allocator hands out warm
+ * and takes back when the chunk is collected, as Node's ReadStream allocates one per read. (Slabs
+ * of fresh anonymous mmap, 1 MiB at a time, cost a stream its page faults and the GC's
+ * finalizing: 3–6x node:fs's time for a stream of a 200 KiB–1 MiB file.) Each region is handed out
+ * once and never reused, so a chunk pushed to a consumer stays valid for as long as it is kept,
+ * and keeps only its own block alive.
  */
 export class Slab {
-  readonly #size: number;
-  #slab: Buffer | undefined;
-  #offset = 0;
-  /** The first slab holds just the first region asked for: a small file's stream reads once. */
-  #first = true;
-
-  constructor(size = 1 << 20) {
-    this.#size = size;
+  /** (`size` was the size of the mmap'd slabs regions were carved from; it is no longer used.) */
+  constructor(size?: number) {
+    void size;
   }
 
   /** A fresh `length`-byte region starting on a page boundary. */
   take(length: number): Buffer {
-    if (this.#slab === undefined || this.#offset + length > this.#slab.length) {
-      const pages = Math.ceil(length / PAGE) * PAGE;
-      this.#slab = alignedBuffer(this.#first ? pages : Math.max(this.#size, pages));
-      this.#first = false;
-      this.#offset = 0;
-    }
-    const region = this.#slab.subarray(this.#offset, this.#offset + length);
-    this.#offset += Math.ceil(length / PAGE) * PAGE;
-    return region;
+    const block = Buffer.allocUnsafeSlow(length + PAGE);
+    const skew = addressOf(block) % PAGE;
+    const start = skew === 0 ? 0 : PAGE - skew;
+    return block.subarray(start, start + length);
   }
 }
