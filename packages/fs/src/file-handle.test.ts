@@ -192,6 +192,25 @@ describe(`FileHandle against Node's (backend: ${backend()})`, () => {
     for (const call of calls) await same('r+', call);
   });
 
+  it("methods called on something that is not a FileHandle reject as node's do (ERR_INTERNAL_ASSERTION), never throw", async () => {
+    const names = ['stat', 'truncate', 'sync', 'datasync', 'read', 'write', 'readv', 'writev', 'readFile', 'writeFile', 'appendFile', 'chmod', 'chown', 'utimes'] as const;
+    const outcomes = async (impl: typeof node) => {
+      const handle = await impl.open(join(dir, 'kind'), 'w');
+      const proto = Object.getPrototypeOf(handle) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const out: string[] = [];
+      for (const name of names) {
+        try {
+          out.push(`${name} ${await proto[name]!.call({}, Buffer.alloc(1)).then(() => 'resolves', (e: NodeJS.ErrnoException) => `rejects ${e.code} ${e.message.split('\n')[0]}`)}`);
+        } catch (e) {
+          out.push(`${name} throws ${(e as NodeJS.ErrnoException).code}`);
+        }
+      }
+      await handle.close();
+      return out;
+    };
+    expect(await outcomes(uring as unknown as typeof node)).toEqual(await outcomes(node));
+  });
+
   it('readv and writev of more buffers than one system call takes (IOV_MAX, 1024): as node:fs — writev writes them all, readv fills the first 1024', async () => {
     const many = (n: number, make: (k: number) => Buffer) => Array.from({ length: n }, (_, k) => make(k));
     const calls: Array<(h: node.FileHandle) => Promise<unknown>> = [

@@ -100,23 +100,24 @@ export class FileHandle extends EventEmitter {
    * Runs `op` holding a reference, so close() waits for it (Node's fsCall). Whatever `op` throws
    * becomes a rejection. Not an async function: this is every read's and write's path.
    */
-  #call<T>(syscall: string, op: (fd: number) => Promise<T>): Promise<T> {
-    if (this.#fd === -1) return Promise.reject(closedError(syscall));
-    this.#refs++;
+  static #call<T>(handle: FileHandle, syscall: string, op: (fd: number) => Promise<T>): Promise<T> {
+    if (!(#fd in handle)) return notAHandle();
+    if (handle.#fd === -1) return Promise.reject(closedError(syscall));
+    handle.#refs++;
     let promise: Promise<T>;
     try {
-      promise = op(this.#fd);
+      promise = op(handle.#fd);
     } catch (error) {
-      this[kUnref]();
+      handle[kUnref]();
       return Promise.reject(error);
     }
     return promise.then(
       (value) => {
-        this[kUnref]();
+        handle[kUnref]();
         return value;
       },
       (error: unknown) => {
-        this[kUnref]();
+        handle[kUnref]();
         throw error;
       },
     );
@@ -170,6 +171,7 @@ export class FileHandle extends EventEmitter {
 
   read(buffer?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: any }> {
     // #call's work, inlined: this is the hot path, one promise hop over the loop's.
+    if (!(#fd in this)) return notAHandle();
     const fd = this.#fd;
     if (fd === -1) return Promise.reject(closedError('read'));
     let args: ReturnType<typeof readArgs>;
@@ -194,7 +196,7 @@ export class FileHandle extends EventEmitter {
   }
 
   readv(buffers: unknown, position?: unknown): Promise<{ bytesRead: number; buffers: any }> {
-    return this.#call('readv', async (fd) => {
+    return FileHandle.#call(this, 'readv', async (fd) => {
       validateBufferArray(buffers);
       // An empty list: what libuv's read of zero buffers gets from the kernel.
       if (buffers.length === 0) throw uringError(-Errno.EINVAL, 'read');
@@ -204,7 +206,7 @@ export class FileHandle extends EventEmitter {
   }
 
   write(data: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: any }> {
-    return this.#call('write', (fd) => {
+    return FileHandle.#call(this, 'write', (fd) => {
       const args = writeArgs(data, offset, length, position);
       if (!('position' in args)) return Promise.resolve({ __proto__: null, ...args } as { bytesWritten: number; buffer: any });
       const buffer = typeof data === 'string' ? data : args.buffer;
@@ -213,7 +215,7 @@ export class FileHandle extends EventEmitter {
   }
 
   writev(buffers: unknown, position?: unknown): Promise<{ bytesWritten: number; buffers: any }> {
-    return this.#call('writev', async (fd) => {
+    return FileHandle.#call(this, 'writev', async (fd) => {
       validateBufferArray(buffers);
       if (buffers.length === 0) return { __proto__: null, bytesWritten: 0, buffers } as { bytesWritten: number; buffers: any };
       const bytesWritten = await this.#io.writev(fd, buffers, filePosition(position));
@@ -222,7 +224,7 @@ export class FileHandle extends EventEmitter {
   }
 
   readFile(options?: unknown): Promise<any> {
-    return this.#call('readFile', () => this[kReadFile](options));
+    return FileHandle.#call(this, 'readFile', () => this[kReadFile](options));
   }
 
   async [kReadFile](options?: unknown): Promise<Buffer | string> {
@@ -233,11 +235,11 @@ export class FileHandle extends EventEmitter {
   }
 
   writeFile(data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => this[kWriteFile](data, fileOptions(options, 'w')));
+    return FileHandle.#call(this, 'writeFile', () => this[kWriteFile](data, fileOptions(options, 'w')));
   }
 
   appendFile(data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => this[kWriteFile](data, fileOptions(options, 'a')));
+    return FileHandle.#call(this, 'writeFile', () => this[kWriteFile](data, fileOptions(options, 'a')));
   }
 
   [kWriteFile](data: unknown, options: FileOptions): Promise<void> {
@@ -245,34 +247,34 @@ export class FileHandle extends EventEmitter {
   }
 
   stat(options?: { bigint?: boolean }): Promise<any> {
-    return this.#call('fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : this.#io.fstat(fd)));
+    return FileHandle.#call(this, 'fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : this.#io.fstat(fd)));
   }
 
   truncate(len: unknown = 0): Promise<void> {
-    return this.#call('ftruncate', async (fd) => {
+    return FileHandle.#call(this, 'ftruncate', async (fd) => {
       validateInteger(len, 'len');
       return this.#io.ftruncate(fd, Math.max(0, len));
     });
   }
 
   sync(): Promise<void> {
-    return this.#call('fsync', async (fd) => {
+    return FileHandle.#call(this, 'fsync', async (fd) => {
       await this.#io.fsync(fd, false);
     });
   }
 
   datasync(): Promise<void> {
-    return this.#call('fdatasync', async (fd) => {
+    return FileHandle.#call(this, 'fdatasync', async (fd) => {
       await this.#io.fsync(fd, true);
     });
   }
 
   chmod(mode: unknown): Promise<void> {
-    return this.#call('fchmod', (fd) => nodeFchmod(fd, parseFileMode(mode, 'mode')));
+    return FileHandle.#call(this, 'fchmod', (fd) => nodeFchmod(fd, parseFileMode(mode, 'mode')));
   }
 
   chown(uid: unknown, gid: unknown): Promise<void> {
-    return this.#call('fchown', (fd) => {
+    return FileHandle.#call(this, 'fchown', (fd) => {
       validateInteger(uid, 'uid', -1, MAX_USER_ID);
       validateInteger(gid, 'gid', -1, MAX_USER_ID);
       return nodeFchown(fd, uid, gid);
@@ -280,7 +282,7 @@ export class FileHandle extends EventEmitter {
   }
 
   utimes(atime: unknown, mtime: unknown): Promise<void> {
-    return this.#call('futimes', (fd) => nodeFutimes(fd, atime as fs.TimeLike, mtime as fs.TimeLike));
+    return FileHandle.#call(this, 'futimes', (fd) => nodeFutimes(fd, atime as fs.TimeLike, mtime as fs.TimeLike));
   }
 
   /**
@@ -380,4 +382,9 @@ export class FileHandle extends EventEmitter {
 /** Whether `value` is a FileHandle of this package. */
 export function isFileHandle(value: unknown): value is FileHandle {
   return value instanceof FileHandle;
+}
+
+/** What a FileHandle method called on something else (`handle.stat.call({})`) rejects with, as Node's fsCall does. */
+function notAHandle(): Promise<never> {
+  return Promise.reject(Object.assign(new Error('handle must be an instance of FileHandle'), { code: 'ERR_INTERNAL_ASSERTION' }));
 }
