@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createReadStream, createWriteStream } from '@uring/streams';
 import uring, { backend, FileHandle } from './index.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'uring-fh-'));
@@ -344,6 +345,39 @@ describe(`FileHandle against Node's (backend: ${backend()})`, () => {
     const d = (await uring.open(join(dir, 'waits'), 'r')) as FileHandle;
     await d[Symbol.asyncDispose]();
     expect(d.fd).toBe(-1);
+  });
+
+  it("one of our handles as @uring/streams' `fd` (node:fs's streams take only node's FileHandle there): read and written through it, closed with the stream, as node's", async () => {
+    const path = join(dir, 'handle-as-fd');
+    fs.writeFileSync(path, 'hello world');
+    const runs = [];
+    for (const [impl, streams] of [
+      [node, fs],
+      [uring, { createReadStream, createWriteStream }],
+    ] as const) {
+      const h = await (impl as typeof node).open(path, 'r+');
+      const closed = new Promise<string>((resolve) => (h as unknown as NodeJS.EventEmitter).on('close', () => resolve('handle closed')));
+      const read = await text(streams.createReadStream(null as never, { fd: h as never, end: 4 }));
+      const events = [read, await closed];
+      const w = await (impl as typeof node).open(path, 'r+');
+      const ws = streams.createWriteStream(null as never, { fd: w as never, start: 6 });
+      await new Promise<void>((resolve, reject) => ws.end('WORLD', () => resolve()).on('error', reject));
+      await new Promise<void>((resolve) => (ws.closed ? resolve() : ws.on('close', () => resolve())));
+      events.push(fs.readFileSync(path, 'utf8'));
+      let thrown = '';
+      const x = await (impl as typeof node).open(path, 'r');
+      try {
+        streams.createReadStream(null as never, { fd: x as never, fs: {} as never });
+      } catch (e) {
+        thrown = (e as NodeJS.ErrnoException).code!;
+      }
+      await x.close();
+      events.push(thrown);
+      fs.writeFileSync(path, 'hello world');
+      runs.push(events);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual(['hello', 'handle closed', 'hello WORLD', 'ERR_METHOD_NOT_IMPLEMENTED']);
   });
 
   it('createReadStream, readLines and readableWebStream: the same bytes as Node, the handle closed with the stream', async () => {

@@ -377,6 +377,11 @@ export class FileHandle extends EventEmitter {
   }
 }
 
+// The mark @uring/streams looks for (by Symbol.for, without importing this package): given one of
+// ours as `fd`, its createReadStream/createWriteStream make the stream from the handle's own
+// (node:fs's streams accept only node's FileHandle there).
+Object.defineProperty(FileHandle.prototype, Symbol.for('@uring/fs.FileHandle'), { value: true });
+
 
 
 /** Whether `value` is a FileHandle of this package. */

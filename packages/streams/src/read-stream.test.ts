@@ -75,6 +75,15 @@ describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createRe
     }
   });
 
+  it("reads options as Node reads them — inherited properties too ({ __proto__: { start, end, encoding } })", async () => {
+    await same(bigPath, { __proto__: { start: 100, end: 70_000 } });
+    await same(textPath, { __proto__: { encoding: 'utf8', highWaterMark: 1000 } });
+    const node = fs.createReadStream(bigPath, { __proto__: { start: 7, end: 9 } } as never) as unknown as { start: number; end: number } & fs.ReadStream;
+    const ours = createReadStream(bigPath, { __proto__: { start: 7, end: 9 } } as never) as unknown as { start: number; end: number } & fs.ReadStream;
+    expect([ours.start, ours.end]).toEqual([node.start, node.end]);
+    await Promise.all([node, ours].map((s) => new Promise<void>((resolve) => s.on('close', () => resolve()).resume())));
+  });
+
   it('decodes encodings like Node, across chunk boundaries', async () => {
     for (const encoding of ['utf8', 'hex', 'base64', 'latin1'] as const) await same(textPath, { encoding, highWaterMark: 1001 });
     await same(textPath, 'utf8');

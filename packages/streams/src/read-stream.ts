@@ -3,7 +3,7 @@ import { getLoop } from '@uring/loop';
 import { uringFsOps } from './fs-ops.js';
 import { ReadAhead } from './read-ahead.js';
 import { uringUsable } from './usable.js';
-import type { FileStreamOptions } from './stream-options.js';
+import { isOwnStreamsHandle, streamOptions, type FileStreamOptions } from './stream-options.js';
 
 /** fs.createReadStream options (start, highWaterMark, fd, flags, encoding, signal…), plus `end` and how many chunks to read ahead. */
 export interface ReadStreamOptions extends FileStreamOptions {
@@ -24,12 +24,6 @@ interface ReadStreamState {
 }
 
 /** Options as Node's getOptions reads them; anything else goes to Node's constructor to reject. */
-function getOptions(options: unknown): Record<string, unknown> | undefined {
-  if (options == null) return {};
-  if (typeof options === 'string') return { encoding: options };
-  if (typeof options === 'object') return { ...(options as object) };
-  return undefined;
-}
 
 // Symbols, not #private fields: Node's constructor can call _destroy (an aborted signal) before
 // a subclass's private fields exist.
@@ -55,7 +49,7 @@ export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor
   declare [kSetUpDone]: () => void;
 
   constructor(path: PathLike | null, options?: ReadStreamOptions | BufferEncoding) {
-    const opts = getOptions(options);
+    const opts = streamOptions(options);
     const depth = (opts?.readAhead as number | undefined) ?? 4;
     if (opts) delete opts.readAhead;
     const uring = opts !== undefined && opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number') && uringUsable();
@@ -123,6 +117,11 @@ export class ReadStream extends (NodeReadStream as unknown as NodeReadStreamCtor
 
 /** `fs.createReadStream` on io_uring; Node's own where io_uring is unavailable. */
 export function createReadStream(path: PathLike | null, options?: ReadStreamOptions | BufferEncoding): NodeReadStream {
+  const opts = streamOptions(options);
+  if (isOwnStreamsHandle(opts?.fd)) {
+    const { fd, readAhead: _readAhead, ...rest } = opts;
+    return fd.createReadStream(rest);
+  }
   if (!uringUsable()) return nodeCreateReadStream(path as PathLike, options as never);
   return new ReadStream(path, options);
 }

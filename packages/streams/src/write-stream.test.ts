@@ -57,6 +57,11 @@ describe.skipIf(skip !== undefined)(titled('createWriteStream against fs.createW
     await same(['x'], { flags: 'wx' }, (p) => fs.writeFileSync(p, 'exists'));
   });
 
+  it('reads options as Node reads them — inherited properties too', async () => {
+    await same(['MID'], { __proto__: { flags: 'r+', start: 3 } }, (p) => fs.writeFileSync(p, 'abcdefghij'));
+    await same(['68656c6c6f'], { __proto__: { encoding: 'hex' } });
+  });
+
   it('fails like Node in a missing directory', async () => {
     const node = await recordWrite(fs.createWriteStream(join(dir, 'no/such/file')), ['x']);
     const ours = await recordWrite(createWriteStream(join(dir, 'no/such/file')), ['x']);

@@ -1,7 +1,7 @@
 import { WriteStream as NodeWriteStream, createWriteStream as nodeCreateWriteStream, type PathLike } from 'node:fs';
 import { uringFsOps } from './fs-ops.js';
 import { uringUsable } from './usable.js';
-import type { FileStreamOptions } from './stream-options.js';
+import { isOwnStreamsHandle, streamOptions, type FileStreamOptions } from './stream-options.js';
 
 /** fs.createWriteStream options (flags, mode, start, fd, encoding, signal…) and `flush`. */
 export interface WriteStreamOptions extends FileStreamOptions {
@@ -16,9 +16,13 @@ export interface WriteStreamOptions extends FileStreamOptions {
  * `fs` option or a FileHandle `fd` is used as given; Node's own stream where io_uring is unavailable.
  */
 export function createWriteStream(path: PathLike | null, options?: WriteStreamOptions | BufferEncoding): NodeWriteStream {
+  const given = streamOptions(options);
+  if (isOwnStreamsHandle(given?.fd)) {
+    const { fd, ...rest } = given;
+    return fd.createWriteStream(rest);
+  }
   if (!uringUsable()) return nodeCreateWriteStream(path as PathLike, options as never);
-  const opts: Record<string, unknown> =
-    options == null ? {} : typeof options === 'string' ? { encoding: options } : typeof options === 'object' ? { ...options } : (options as never);
+  const opts: Record<string, unknown> = given ?? (options as never);
   const uring = opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number');
   if (uring) opts.fs = uringFsOps;
   const stream = new (NodeWriteStream as unknown as new (path: PathLike | null, options: object) => NodeWriteStream)(path, opts);
