@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
+import { addressOf } from '@uring/abi';
 import { titled, unavailable } from '@uring/ring/test';
 import { getLoop } from '@uring/loop';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,10 @@ async function same(path: fs.PathLike | null, options?: object | string, exactCh
   return ours;
 }
 
+/** Every chunk of `stream` as its 'data' events give it, into `into`. */
+const collectData = (stream: fs.ReadStream, into: Buffer[]) =>
+  new Promise<void>((resolve, reject) => stream.on('data', (c) => into.push(c as Buffer)).on('end', () => resolve()).on('error', reject));
+
 const skip = unavailable();
 describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createReadStream', skip), () => {
   it('reads a whole file: same bytes, chunks and events', async () => {
@@ -73,6 +78,17 @@ describe.skipIf(skip !== undefined)(titled('createReadStream against fs.createRe
     for (const range of [{ start: 10, end: 100_000 }, { start: 0, end: 0 }, { start: 5 }, { end: 65_535 }, { end: 65_536 }, { start: 1 << 20 }, { start: 2 << 20 }]) {
       await same(bigPath, range);
     }
+  });
+
+  it('small reads come in buffers of their own size (highWaterMark: 1 holds a byte per byte kept, not a page), large ones page-aligned', async () => {
+    const tiny: Buffer[] = []; // ('data' events: an async iterator would join what is buffered)
+    await collectData(createReadStream(textPath, { highWaterMark: 1, end: 999 }), tiny);
+    expect(tiny.length).toBe(1000);
+    expect(new Set(tiny.map((c) => c.buffer.byteLength))).toEqual(new Set([1]));
+    expect(Buffer.concat(tiny).equals(fs.readFileSync(textPath).subarray(0, 1000))).toBe(true);
+    const large: Buffer[] = [];
+    await collectData(createReadStream(bigPath, { highWaterMark: 1 << 16 }), large);
+    expect(large.every((c) => addressOf(c) % 4096 === 0)).toBe(true);
   });
 
   it("reads options as Node reads them — inherited properties too ({ __proto__: { start, end, encoding } })", async () => {

@@ -1,6 +1,8 @@
 import { addressOf } from '@uring/abi';
 
 const PAGE = 4096;
+/** Reads this large or larger get page-aligned buffers (at most 1/8 of the buffer wasted on alignment). */
+const ALIGN_FROM = 8 * PAGE;
 
 /**
  * Read buffers that start on a page boundary: the kernel copies into a page-aligned buffer several
@@ -18,8 +20,13 @@ export class Slab {
     void size;
   }
 
-  /** A fresh `length`-byte region starting on a page boundary. */
+  /**
+   * A fresh `length`-byte buffer: page-aligned from ALIGN_FROM bytes on, where the copy's speed
+   * pays for the page it may waste; a smaller one exactly its size, as Node allocates it — a
+   * `highWaterMark: 1` stream would otherwise hold a page per byte its consumer keeps.
+   */
   take(length: number): Buffer {
+    if (length < ALIGN_FROM) return Buffer.allocUnsafeSlow(length);
     const block = Buffer.allocUnsafeSlow(length + PAGE);
     const skew = addressOf(block) % PAGE;
     const start = skew === 0 ? 0 : PAGE - skew;
