@@ -736,16 +736,22 @@ export class Socket extends Duplex {
   }
 
   /**
-   * The peer's FIN: the end of the readable side. From setImmediate, as from a libuv callback of
-   * its own: the loop settles a batch of CQEs at once, and what earlier ones set off through
-   * promises (our shutdown's callback, which emits 'finish') must run first, as in node:net.
+   * The peer's FIN: the end of the readable side. The loop settles a batch of CQEs at once, and
+   * what earlier ones set off through promises (our shutdown's callback, which emits 'finish')
+   * must run first, as in node:net: so from a nextTick queued by a microtask — after every
+   * promise reaction the batch started, and their nextTicks. Still in this turn of the event loop,
+   * as node:net's onStreamRead is: a socket destroyed on 'end' (node:http's client does) then has
+   * its 'close' from this turn's setImmediate, before the next turn's timers, as node:net's from
+   * this turn's close callbacks.
    */
   #ended(): void {
-    setImmediate(() => {
-      if (this.destroyed || this.readableEnded) return;
-      this.push(null);
-      super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
-    });
+    queueMicrotask(() =>
+      process.nextTick(() => {
+        if (this.destroyed || this.readableEnded) return;
+        this.push(null);
+        super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+      }),
+    );
   }
 
   /** onread: stops reading (the receive is cancelled) until resume(). */
