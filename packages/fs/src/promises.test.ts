@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import uring, { backend } from './index.js';
@@ -90,6 +91,49 @@ describe(`@uring/fs against node:fs/promises (backend: ${backend()})`, () => {
       await same((f) => f.readFile(text, options as never));
     }
     await same((f) => f.readFile(text, { signal: AbortSignal.abort() }));
+  });
+
+  it('an abort queued with process.nextTick before the call rejects with AbortError, as Node\'s — also when the kernel did the work at once', async () => {
+    // Node's thread pool answers an event-loop turn later at the earliest, so such an abort always
+    // comes first there; the ring completes a page-cached read or write during its submission.
+    const abortNextTick = () => {
+      const controller = new AbortController();
+      process.nextTick(() => controller.abort());
+      return controller.signal;
+    };
+    const target = join(dir, 'aborted-write');
+    const big = Buffer.alloc(6 << 20, 'dogs running ');
+    for (let k = 0; k < 3; k++) {
+      await same((f) => f.readFile(text, { signal: abortNextTick() }));
+      await same((f) => f.writeFile(target, 'x', { signal: abortNextTick() }));
+      // On a handle: the whole buffer, and a stream that is already over.
+      await same(async (f) => {
+        const handle = await f.open(target, 'w+');
+        try {
+          return await handle.writeFile(big, { signal: abortNextTick() });
+        } finally {
+          await handle.close();
+        }
+      });
+      await same(async (f) => {
+        const handle = await f.open(text, 'r');
+        try {
+          return await handle.readFile({ signal: abortNextTick(), encoding: 'utf8' });
+        } finally {
+          await handle.close();
+        }
+      });
+      // The abort is queued before open(): open takes Node a turn, so writeFile sees it aborted.
+      await same(async (f) => {
+        const signal = abortNextTick();
+        const handle = await f.open(target, 'w+');
+        try {
+          return await handle.writeFile(Readable.from([]), { signal });
+        } finally {
+          await handle.close();
+        }
+      });
+    }
   });
 
   it('readFile: 1,000 files in parallel, each exactly its own bytes', async () => {

@@ -443,6 +443,27 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('an operation the kernel completed inline settles after what its caller queued with nextTick, as libuv\'s callers; a nextTick abort queued before it rejects it', async () => {
+      const loop = make();
+      await tick(); // in a chain of microtasks, as an async caller is
+      const order: string[] = [];
+      const inlineBefore = loop.metrics.inlineReaps;
+      process.nextTick(() => order.push('tick'));
+      await loop.nop().then(() => order.push('nop'));
+      expect(order).toEqual(['tick', 'nop']);
+      if (!((options.flags ?? 0) & SetupFlag.DEFER_TASKRUN)) expect(loop.metrics.inlineReaps).toBe(inlineBefore + 1); // it did complete inline
+      // The kernel did it, but the abort came first in the caller's order: an AbortError, as an
+      // fs.promises call aborted from a nextTick sees one in Node.
+      const controller = new AbortController();
+      process.nextTick(() => controller.abort());
+      await expect(loop.nop({ signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+      // A close() made before they settle waits for them, and they keep their results.
+      const nops = [loop.nop(), loop.nop(), loop.nop()];
+      await Promise.resolve(); // the submitting microtask ran first: reaped, to settle next tick
+      await loop.close();
+      await expect(Promise.all(nops)).resolves.toEqual([0, 0, 0]);
+    });
+
     it('submitCallback() runs one io_uring_enter for a tick of operations, like submit()', async () => {
       const loop = make();
       const before = loop.metrics.enters;

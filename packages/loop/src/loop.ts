@@ -417,6 +417,8 @@ export class Loop {
   #reaping = false;
   /** The submitting microtask is reaping what completed inline (see #flushTask). */
   #reapingInline = false;
+  /** Operations reaped inline and their results, settled from the next tick (see #settleInline). */
+  #inlineSettled: (Op | number)[] = [];
   /** Inline reaps left until the eventfd next wakes the loop (see INLINE_REAPS). */
   #inlineReaps = INLINE_REAPS;
   #state: 'open' | 'closing' | 'closed' = 'open';
@@ -944,10 +946,36 @@ export class Loop {
       return;
     }
     this.#finish(op);
+    if (this.#reapingInline && !(op.flags & Flag.Abandoned)) {
+      if (this.#inlineSettled.length === 0) process.nextTick(this.#settleInline);
+      this.#inlineSettled.push(op, res);
+      return;
+    }
     if (!(op.flags & Flag.Abandoned)) this.#settle(op, res);
     // Last: a map() may still read what the operation kept.
     op.onRelease?.();
   }
+
+  /**
+   * Settles, from the next tick and in CQE order, what the submitting microtask reaped inline:
+   * Node's callers of libuv defer a request it completed at once in the same way (node:net's
+   * afterWriteTick), and its thread pool answers an event-loop turn later at the earliest — so what
+   * the caller queued with process.nextTick before the operation still runs before it settles. An
+   * abort queued so (a nextTick abort before an fs call made inside a promise callback) rejects the
+   * operation with an AbortError, as Node's would; what the kernel did stays done, as when Node's
+   * readFile/writeFile see an abort between two chunks.
+   */
+  readonly #settleInline = (): void => {
+    const settled = this.#inlineSettled;
+    this.#inlineSettled = [];
+    for (let k = 0; k < settled.length; k += 2) {
+      const op = settled[k] as Op;
+      if (op.signal?.aborted) this.#rejectOp(op, new AbortError(undefined, { cause: op.signal.reason }));
+      else this.#settle(op, settled[k + 1] as number);
+      op.onRelease?.();
+    }
+    if (this.#state === 'closing') this.#maybeFinishClose();
+  };
 
   #settle(op: Op, res: number): void {
     if (op.flags & Flag.Callback) {
@@ -1153,7 +1181,7 @@ export class Loop {
   }
 
   #maybeFinishClose(): void {
-    if (this.#state !== 'closing' || this.#slots.used > 0 || this.#backlogLength() > 0) return;
+    if (this.#state !== 'closing' || this.#slots.used > 0 || this.#backlogLength() > 0 || this.#inlineSettled.length > 0) return;
     this.#state = 'closed';
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#poller.close();
