@@ -86,6 +86,8 @@ export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => v
  */
 export class Socket extends Duplex {
   #fd = -1;
+  /** A second connect()'s failure, waiting for the first attempt's descriptor (see #connectAgain). */
+  #refuseAgain: (() => void) | undefined;
   #abort = new AbortController();
   #receiving = false;
   #stopping = false;
@@ -379,6 +381,7 @@ export class Socket extends Duplex {
     this.#closeEmitted = false;
     this.bytesRead = 0;
     this.#bytesWritten = 0;
+    this.#refuseAgain = undefined;
     // node:net puts its write back too (writeAfterFIN replaced it when the peer ended).
     if (Object.hasOwn(this, 'write')) delete (this as { write?: unknown }).write;
     this.off('end', this.#endedByPeer);
@@ -388,15 +391,22 @@ export class Socket extends Duplex {
   /**
    * connect() on a socket connecting or connected: node:net does not throw; the kernel refuses a
    * second connect on the same socket (EALREADY, or EISCONN once connected) and the socket is
-   * destroyed with `connect EALREADY <address>:<port> - Local (<its own end>)`, a tick later.
+   * destroyed with `connect EALREADY <address>:<port> - Local (<its own end>)`, a tick later —
+   * node:net's first connect(2) has been made by then and bound the local end. Ours may still be
+   * in the ring (its socket and connect operations settle from a later tick): the error then waits
+   * for the first attempt's descriptor, or its failure, and names the local end the same.
    */
   #connectAgain(options: ConnectOptions, cb: (() => void) | undefined): this {
     if (cb) this.once('connect', cb);
     const errno = this.connecting ? -Errno.EALREADY : -Errno.EISCONN;
-    process.nextTick(() => {
+    const refuse = (): void => {
       const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
       const bound = local && local.family !== 'unix' && local.port > 0 ? { address: local.address, port: local.port } : undefined;
       this.destroy(netError(errno, 'connect', options.path ? { address: options.path } : { address: options.host || 'localhost', port: Number(options.port), local: bound }));
+    };
+    process.nextTick(() => {
+      if (this.#fd === -1 && this.connecting && !this.destroyed) this.#refuseAgain = refuse;
+      else refuse();
     });
     return this;
   }
@@ -413,10 +423,12 @@ export class Socket extends Duplex {
       }
     } catch (error) {
       this.connecting = false;
-      if (!(error instanceof AbortError)) this.destroy(error as Error);
+      if (this.#refuseAgain) this.#refuseAgain(); // a second connect() failed first, as node:net's
+      else if (!(error instanceof AbortError)) this.destroy(error as Error);
       return;
     }
     this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
+    this.#refuseAgain?.();
     this.#firstUserBuffer();
     await ticked;
     if (this.destroyed) return;
