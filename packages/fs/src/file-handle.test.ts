@@ -430,4 +430,19 @@ describe(`FileHandle against Node's (backend: ${backend()})`, () => {
     expect(h.fd).toBe(-1);
     expect(await text(fs.createReadStream(path))).toBe(Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(''));
   });
+
+  it("in a worker's transferList: a clear error, and the handle stays open and usable (Node's native handle transfers; ours cannot)", async () => {
+    const h = await uring.open(join(dir, 'transfer'), 'w+');
+    const { port1, port2 } = new MessageChannel();
+    try {
+      expect(() => port1.postMessage({ h }, [h as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TRANSFER_OBJECT' }));
+      expect(h.fd).toBeGreaterThan(0);
+      await h.writeFile('still mine');
+      expect(await h.read(Buffer.alloc(10), 0, 10, 0)).toMatchObject({ bytesRead: 10 });
+    } finally {
+      port1.close();
+      port2.close();
+      await h.close();
+    }
+  });
 });
