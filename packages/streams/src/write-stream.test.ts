@@ -62,6 +62,21 @@ describe.skipIf(skip !== undefined)(titled('createWriteStream against fs.createW
     await same(['68656c6c6f'], { __proto__: { encoding: 'hex' } });
   });
 
+  it('refuses options that are not an object or an encoding with Node\'s error; undefined, null and an encoding write', async () => {
+    const [a, b] = paths();
+    for (const options of [123, 0, true, false]) {
+      let expected: unknown;
+      try {
+        fs.createWriteStream(a, options as never);
+      } catch (error) {
+        expected = error;
+      }
+      expect(expected).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' });
+      expect(() => createWriteStream(b, options as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError', message: (expected as Error).message }));
+    }
+    for (const options of [undefined, null, 'utf8', { encoding: 'utf8' }]) await same(['x'], options as never);
+  });
+
   it('fails like Node in a missing directory', async () => {
     const node = await recordWrite(fs.createWriteStream(join(dir, 'no/such/file')), ['x']);
     const ours = await recordWrite(createWriteStream(join(dir, 'no/such/file')), ['x']);

@@ -21,8 +21,9 @@ export function createWriteStream(path: PathLike | null, options?: WriteStreamOp
     const { fd, ...rest } = given;
     return fd.createWriteStream(rest);
   }
-  if (!uringUsable()) return nodeCreateWriteStream(path as PathLike, options as never);
-  const opts: Record<string, unknown> = given ?? (options as never);
+  // Options Node refuses (a number, a boolean): its own stream throws its own error.
+  if (given === undefined || !uringUsable()) return nodeCreateWriteStream(path as PathLike, options as never);
+  const opts = given;
   const uring = opts.fs === undefined && (opts.fd == null || typeof opts.fd === 'number');
   if (uring) opts.fs = uringFsOps;
   const stream = new (NodeWriteStream as unknown as new (path: PathLike | null, options: object) => NodeWriteStream)(path, opts);
