@@ -6,6 +6,8 @@ import { fdIo, fileSize } from './fd-io.js';
 export const MAX_LENGTH = 2 ** 31 - 1;
 /** Node's kReadFileUnknownBufferLength: the chunk size for files whose size stat cannot tell. */
 const UNKNOWN_SIZE_CHUNK = 64 * 1024;
+/** Node's kWriteFileMaxChunkSize: writeFile on a handle writes at most this much per write, checking its signal between. */
+const WRITE_CHUNK = 512 * 1024;
 
 /** readFile/writeFile options after Node's getOptions: encoding, flag, mode, signal. */
 export interface FileOptions {
@@ -104,12 +106,17 @@ export function writeData(data: unknown, encoding: FileOptions['encoding']): Arr
   return Buffer.from(data, (encoding || 'utf8') as BufferEncoding);
 }
 
+/**
+ * Writes all of `bytes` at the current position in writes of at most 512 KiB, as Node's
+ * writeFileHandle: an abort is seen between two of them also where the write itself cannot be
+ * cancelled (the fallback's thread pool).
+ */
 async function writeBytes(fd: number, bytes: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {
   const io = fdIo();
   let done = 0;
   while (done < bytes.byteLength) {
     checkAborted(signal);
-    const { bytesWritten } = await io.write(fd, bytes, done, bytes.byteLength - done, -1, signal);
+    const { bytesWritten } = await io.write(fd, bytes, done, Math.min(WRITE_CHUNK, bytes.byteLength - done), -1, signal);
     done += bytesWritten;
   }
 }
