@@ -423,7 +423,7 @@ export class Socket extends Duplex {
       }
     } catch (error) {
       this.connecting = false;
-      if (this.#refuseAgain) this.#refuseAgain(); // a second connect() failed first, as node:net's
+      if (this.#refuseAgain) this.#refuseAgain(); // node:net reports the second connect()'s EALREADY, not this
       else if (!(error instanceof AbortError)) this.destroy(error as Error);
       return;
     }
