@@ -82,8 +82,14 @@ export function planTcp(options: TcpConnectOptions): TcpPlan {
   return { host: options.host || 'localhost', port, localAddress: localAddress || undefined, localPort: localPort || undefined, autoSelectFamily, attemptTimeout };
 }
 
+/**
+ * Where a failed attempt's socket was bound (getsockname before it is closed): node:net names it in
+ * the EALREADY of a second connect() made while the first was under way, whose connect(2) had bound it.
+ */
+export const kAttemptLocal = Symbol('attemptLocal');
+
 /** The socket a connect runs for: it is told what happens ('lookup', 'connectionAttempt'…) and may stop connecting meanwhile. */
-type Connecting = EventEmitter & { readonly connecting: boolean };
+type Connecting = EventEmitter & { readonly connecting: boolean; [kAttemptLocal]?: SocketAddress | undefined };
 
 /**
  * Resolves `plan.host` as node:net does: `options.lookup` (validated) or dns.lookup, called now —
@@ -186,6 +192,7 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
     });
     return fd;
   } catch (error) {
+    socket[kAttemptLocal] = ops.sockName(fd, false);
     await discard(fd);
     throw error;
   }

@@ -556,6 +556,12 @@ describe(`@uring/net (backend: ${backend()})`, () => {
         s.connect(port, '127.0.0.1');
         return closed;
       },
+      async connectTwiceRefused(impl, log) {
+        const s = impl.connect(1, '127.0.0.1') as AnySocket; // nothing listens on port 1
+        const closed = watch(s, log);
+        s.connect(1, '127.0.0.1');
+        return closed;
+      },
       async timeoutProperty(impl, log) {
         const s = new impl.Socket() as unknown as AnySocket;
         log.push(s.timeout);

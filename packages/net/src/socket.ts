@@ -7,7 +7,7 @@ import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
 import { isIP } from 'node:net';
 import { addressInfo, normalizeArgs } from './address.js';
-import { connectFirst, connectOne, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
+import { connectFirst, connectOne, kAttemptLocal, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
 import { validateConnectTimeout } from './connect-timeout.js';
 import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import * as ops from './socket-ops.js';
@@ -88,6 +88,8 @@ export class Socket extends Duplex {
   #fd = -1;
   /** A second connect()'s failure, waiting for the first attempt's descriptor (see #connectAgain). */
   #refuseAgain: (() => void) | undefined;
+  /** Set by a failed connect attempt (see kAttemptLocal). */
+  [kAttemptLocal]: SocketAddress | undefined;
   #abort = new AbortController();
   #receiving = false;
   #stopping = false;
@@ -382,6 +384,7 @@ export class Socket extends Duplex {
     this.bytesRead = 0;
     this.#bytesWritten = 0;
     this.#refuseAgain = undefined;
+    this[kAttemptLocal] = undefined;
     // node:net puts its write back too (writeAfterFIN replaced it when the peer ended).
     if (Object.hasOwn(this, 'write')) delete (this as { write?: unknown }).write;
     this.off('end', this.#endedByPeer);
@@ -400,7 +403,7 @@ export class Socket extends Duplex {
     if (cb) this.once('connect', cb);
     const errno = this.connecting ? -Errno.EALREADY : -Errno.EISCONN;
     const refuse = (): void => {
-      const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : undefined;
+      const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : this[kAttemptLocal];
       const bound = local && local.family !== 'unix' && local.port > 0 ? { address: local.address, port: local.port } : undefined;
       this.destroy(netError(errno, 'connect', options.path ? { address: options.path } : { address: options.host || 'localhost', port: Number(options.port), local: bound }));
     };
