@@ -1,6 +1,6 @@
 import { openSync, renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { check, errnoName, hasErrno, uringError } from './errors.js';
+import { check, errnoName, hasErrno, netError, uringError } from './errors.js';
 
 function thrown(fn: () => unknown): NodeJS.ErrnoException {
   try {
@@ -54,5 +54,17 @@ describe('uringError', () => {
   it('check() passes results through and throws negative ones', () => {
     expect(check(5, 'read')).toBe(5);
     expect(() => check(-9, 'read')).toThrow(expect.objectContaining({ code: 'EBADF', errno: -9, syscall: 'read' }));
+  });
+});
+
+describe('netError', () => {
+  it("writes node:net's exceptionWithHostPort messages: address and port, an address alone, a null address as Node prints it", () => {
+    const shape = (e: ReturnType<typeof netError>) => ({ message: e.message, code: e.code, errno: e.errno, syscall: e.syscall, address: e.address, port: e.port });
+    expect(shape(netError(-111, 'connect', { address: '127.0.0.1', port: 1 }))).toEqual({ message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 1 });
+    // A cluster worker's listen(8080) that the primary could not bind: node:net's own message.
+    expect(shape(netError(-98, 'bind', { address: null, port: 8080 }))).toEqual({ message: 'bind EADDRINUSE null:8080', code: 'EADDRINUSE', errno: -98, syscall: 'bind', address: null, port: 8080 });
+    expect(netError(-98, 'bind', { address: null, port: 0 }).message).toBe('bind EADDRINUSE');
+    expect(netError(-2, 'connect', { address: '/tmp/x.sock' }).message).toBe('connect ENOENT /tmp/x.sock');
+    expect(netError(-98, 'listen', { address: '::', port: 8080, describe: true }).message).toBe('listen EADDRINUSE: address already in use :::8080');
   });
 });

@@ -38,7 +38,8 @@ export interface ErrorContext {
 
 /** The socket address a failed socket operation was about, for node:net-shaped messages. */
 export interface NetErrorContext {
-  address?: string;
+  /** null as node:net's own where a cluster worker's listen without a host fails: `bind EADDRINUSE null:8080`. */
+  address?: string | null;
   port?: number;
   /** `listen EADDRINUSE: address already in use :::8080` rather than `connect ECONNREFUSED 127.0.0.1:1`. */
   describe?: boolean;
@@ -170,14 +171,15 @@ export function validateInteger(value: unknown, name: string, min = Number.MIN_S
  * :::8080` (uvExceptionWithHostPort). `address`/`port` appear as properties when given, and
  * `localAddress`/`localPort` with `local`.
  */
-export function netError(errno: number, syscall: string, context: NetErrorContext = {}): SystemError & { address?: string; port?: number; localAddress?: string; localPort?: number } {
+export function netError(errno: number, syscall: string, context: NetErrorContext = {}): SystemError & { address?: string | null; port?: number; localAddress?: string; localPort?: number } {
   const [code, description] = errnoName(errno);
   const { address, port, local } = context;
   let details = '';
-  if (address !== undefined) details = port !== undefined && port > 0 ? ` ${address}:${port}` : ` ${address}`;
+  if (port !== undefined && port > 0 && address !== undefined) details = ` ${address}:${port}`;
+  else if (address) details = ` ${address}`;
   if (local) details += ` - Local (${local.address}:${local.port})`;
   const message = context.describe ? `${syscall} ${code}: ${description}${details}` : `${syscall} ${code}${details}`;
-  const error = new Error(message) as SystemError & { address?: string; port?: number; localAddress?: string; localPort?: number };
+  const error = new Error(message) as SystemError & { address?: string | null; port?: number; localAddress?: string; localPort?: number };
   error.errno = errno;
   error.code = code;
   error.syscall = syscall;
