@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { closeCallback, type Server } from './server.js';
+import { closeCallback, kClusterClose, type Server } from './server.js';
 
 /**
  * Node's own http.Server (its parser, keep-alive, timeouts) over @uring/net sockets: the returned
@@ -38,6 +38,7 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
     server.closeIdleConnections();
     return server;
   };
+  net[kClusterClose] = (cb) => void server.close(cb);
   patched.getConnections = (cb: (error: Error | null, count: number) => void) => (net.getConnections(cb), server);
   Object.defineProperty(server, 'listening', { get: () => net.listening, configurable: true });
   Object.defineProperty(server, 'maxConnections', { get: () => net.maxConnections, set: (n: number | undefined) => (net.maxConnections = n), configurable: true });

@@ -7,6 +7,7 @@ import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
 import { Socket, codedError, validateKeepAliveDelay } from './socket.js';
+import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
@@ -22,8 +23,8 @@ export interface ServerOptions {
 
 /**
  * node:net listen options: port and host, or a Unix path (readableAll / writableAll make its file
- * readable / writable by all), with backlog, ipv6Only, exclusive (for cluster; no effect), and a
- * signal that closes the server.
+ * readable / writable by all), with backlog, ipv6Only, exclusive (in a cluster worker: bind here
+ * rather than share the primary's socket), and a signal that closes the server.
  */
 export interface ListenOptions {
   port?: number | string | null;
@@ -40,7 +41,7 @@ export interface ListenOptions {
 }
 
 /** What listen() was asked for, checked: a port (on `host`, or every address) or a Unix path. */
-type ListenPlan = { backlog: number; ipv6Only: boolean } & ({ port: number; host: string | undefined } | { path: string; readableAll: boolean; writableAll: boolean } | { fd: number });
+type ListenPlan = { backlog: number; ipv6Only: boolean; exclusive: boolean } & ({ port: number; host: string | undefined } | { path: string; readableAll: boolean; writableAll: boolean } | { fd: number });
 
 /**
  * close(cb)'s callback, as net.Server's: on `emitter`'s 'close', with ERR_SERVER_NOT_RUNNING when
@@ -60,16 +61,17 @@ export function closeCallback(emitter: EventEmitter, wasListening: boolean, cb: 
 function listenPlan(args: unknown[], options: ListenOptions): ListenPlan {
   const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]);
   const ipv6Only = Boolean(options.ipv6Only);
-  if (typeof options.fd === 'number' && options.fd >= 0) return { fd: options.fd, backlog: backlogFromArgs || 511, ipv6Only };
+  const exclusive = Boolean(options.exclusive);
+  if (typeof options.fd === 'number' && options.fd >= 0) return { fd: options.fd, backlog: backlogFromArgs || 511, ipv6Only, exclusive };
   if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
   if (typeof options.port === 'number' || typeof options.port === 'string') {
     const port = validatePort(options.port, 'options.port');
-    return { port, host: options.host || undefined, backlog: options.backlog || backlogFromArgs || 511, ipv6Only };
+    return { port, host: options.host || undefined, backlog: options.backlog || backlogFromArgs || 511, ipv6Only, exclusive };
   }
   if (options.path && isPipeName(options.path)) {
     if (options.path[0] === '\0' && (options.readableAll || options.writableAll))
       throw invalidArgValue('options', options, 'can not set readableAll or writableAllt to true when path is abstract unix socket');
-    return { path: options.path, readableAll: options.readableAll === true, writableAll: options.writableAll === true, backlog: options.backlog || backlogFromArgs || 511, ipv6Only };
+    return { path: options.path, readableAll: options.readableAll === true, writableAll: options.writableAll === true, backlog: options.backlog || backlogFromArgs || 511, ipv6Only, exclusive };
   }
   if (!('port' in options || 'path' in options)) throw invalidArgValue('options', options, 'must have the property "port" or "path"');
   throw invalidArgValue('options', options);
@@ -82,6 +84,21 @@ function candidates(plan: ListenPlan): SocketAddress[] {
   if (plan.host !== undefined) return [ipAddress(plan.host, plan.port)];
   return [ipAddress('::', plan.port), ipAddress('0.0.0.0', plan.port)];
 }
+
+/**
+ * What a cluster worker asks the primary for, as node:net's listenInCluster: the address looked up
+ * (or null for every address, IPv4's type then), the port; a path with port and type -1.
+ */
+function clusterQuery(addrs: SocketAddress[], plan: ListenPlan): ClusterQuery {
+  const flags = plan.ipv6Only ? UV_TCP_IPV6ONLY : 0;
+  if (!('port' in plan)) return { address: 'path' in plan ? plan.path : null, port: -1, addressType: -1, flags, backlog: plan.backlog };
+  const at = plan.host === undefined ? undefined : addrs[0];
+  const address = at && at.family !== 'unix' ? at.address : null;
+  return { address, port: plan.port, addressType: at?.family === 'IPv6' ? 6 : 4, flags, backlog: plan.backlog };
+}
+
+/** libuv's flag for an IPv6-only TCP bind, as the cluster primary reads it. */
+const UV_TCP_IPV6ONLY = 1;
 
 /** uv_pipe_chmod: adds read (and/or write) permission for everyone to a Unix socket's file. */
 function chmodAll(path: string, readable: boolean, writable: boolean): void {
@@ -97,12 +114,22 @@ function chmodAll(path: string, readable: boolean, writable: boolean): void {
 }
 
 /**
+ * How the cluster's own close of a worker's server (`worker.disconnect()`) closes it: the server's
+ * close(cb) by default; createHttpServer's http server puts its own there, which also closes idle
+ * keep-alive connections — as the cluster closes node:http's server, the owner of its handle.
+ */
+export const kClusterClose = Symbol('uring.clusterClose');
+
+/**
  * node:net's Server on io_uring: socket, bind and listen are ring operations, and one multishot
  * accept (5.19) delivers every connection. Events listening, connection, close, error; `close()`
  * stops accepting at once and emits 'close' when the last connection has closed, as Node's.
  */
 export class Server extends EventEmitter {
   #fd = -1;
+  /** In a cluster worker: what the primary handed for this listen (see cluster.ts), and its own close. */
+  #cluster: ClusterHandle | undefined;
+  #release: (() => void) | undefined;
   #accept: Multishot | undefined;
   #connections = new Set<Socket>();
   #address: SocketAddress | undefined;
@@ -141,7 +168,12 @@ export class Server extends EventEmitter {
 
   get listening(): boolean {
     if (!(#fd in this)) return false; // on Server.prototype itself, as node:net's
-    return this.#fd !== -1 && !this.#closing;
+    return this.#active;
+  }
+
+  /** Listening: on a socket of its own, or on the cluster primary's. */
+  get #active(): boolean {
+    return (this.#fd !== -1 || this.#cluster !== undefined) && !this.#closing;
   }
 
   /**
@@ -151,7 +183,7 @@ export class Server extends EventEmitter {
    */
   listen(...args: unknown[]): this {
     const [options, cb] = normalizeArgs<ListenOptions>(args);
-    if (this.#fd !== -1 && !this.#closing) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
+    if (this.#active) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
     if (cb) this.once('listening', cb);
     const { signal } = options;
     if (signal !== undefined) validateSignal(signal, 'options.signal');
@@ -167,21 +199,109 @@ export class Server extends EventEmitter {
       // called again, meanwhile: this listen is over.
       const current = () => attempt === this.#attempt && !this.#closing;
       resolveHost(plan.host).then(
-        ({ address }) => current() && this.#listenNow([ipAddress(address, plan.port)], plan, fail),
+        ({ address }) => current() && this.#listenNow([ipAddress(address, plan.port)], plan, fail, attempt),
         (error: unknown) => current() && fail(error),
       );
-    } else this.#listenNow(candidates(plan), plan, fail);
+    } else this.#listenNow(candidates(plan), plan, fail, attempt);
     return this;
   }
 
-  /** #bindAndListen, with `fail` given what goes wrong (node:net's errors come from the next tick). */
-  #listenNow(addrs: SocketAddress[], plan: ListenPlan, fail: (error: unknown) => void): void {
+  /**
+   * #bindAndListen, with `fail` given what goes wrong (node:net's errors come from the next tick);
+   * in a cluster worker, unless `exclusive`, the primary's socket instead (as node:net's, which
+   * routes a port or a path there; a descriptor is listened on here).
+   */
+  #listenNow(addrs: SocketAddress[], plan: ListenPlan, fail: (error: unknown) => void, attempt: number): void {
     try {
       if ('fd' in plan) this.#adopt(plan.fd, plan.backlog);
+      else if (!plan.exclusive && inClusterWorker()) this.#listenInCluster(clusterQuery(addrs, plan), plan, attempt);
       else this.#bindAndListen(addrs, plan);
     } catch (error) {
       fail(error);
     }
+  }
+
+  /**
+   * Listens on the cluster primary's socket, as node:net's listenInCluster: the primary binds (once
+   * for all workers asking for the same address) and answers over IPC. A listen() or close() made
+   * meanwhile drops the answer. A bind error is 'error' with syscall 'bind' and the address asked
+   * for (`bind EADDRINUSE null:8080` where none was), as Node's; so is a socket bound to another
+   * port than the one asked for (node:net's checkBindError).
+   */
+  #listenInCluster(query: ClusterQuery, plan: ListenPlan, attempt: number): void {
+    queryPrimary(this, query, (status, handle) => {
+      if (attempt !== this.#attempt || this.#closing) {
+        handle?.close();
+        return;
+      }
+      let errno = status;
+      if (errno === 0 && handle && query.port > 0 && handle.getsockname) {
+        const out: { port?: number } = {};
+        if (handle.getsockname(out) === 0 && out.port !== query.port) errno = -Errno.EADDRINUSE;
+      }
+      if (errno !== 0 || !handle) {
+        handle?.close();
+        this.emit('error', netError(errno === 0 ? -Errno.EINVAL : errno, 'bind', { address: query.address, port: query.port }));
+        return;
+      }
+      try {
+        this.#useClusterHandle(handle, query, plan.backlog);
+      } catch (error) {
+        this.emit('error', error);
+      }
+    });
+  }
+
+  /**
+   * Round-robin (the primary's default): connections come through the handle's `onconnection`,
+   * each adopted onto the ring. Shared (`NODE_CLUSTER_SCHED_POLICY=none`): the handle is the bound
+   * socket itself; we listen and accept on a descriptor of our own for it. Either way the cluster's
+   * own close of the handle — `worker.disconnect()` — closes this server and waits for its 'close',
+   * as it does node:net's.
+   */
+  #useClusterHandle(handle: ClusterHandle, query: ClusterQuery, backlog: number): void {
+    const release = handle.close;
+    this.#cluster = handle;
+    this.#release = () => release.call(handle);
+    handle.close = (callback?: () => void) => {
+      this[kClusterClose](typeof callback === 'function' ? () => callback() : undefined);
+    };
+    if (typeof handle.fd === 'number' && handle.fd >= 0) {
+      const fd = takeDescriptor(handle.fd, false);
+      const listen = fd < 0 ? fd : ops.listenNow(fd, backlog);
+      if (listen < 0) {
+        if (fd >= 0) closeFd(fd);
+        this.close();
+        throw netError(listen, 'listen', { address: query.address ?? undefined, port: query.port, describe: true });
+      }
+      if (this.#unref) handle.unref?.();
+      this.#listening(fd, ops.sockName(fd, false) ?? { family: 'unix', path: query.address ?? '' });
+      return;
+    }
+    handle.onconnection = (status, connection) => this.#onClusterConnection(status, connection);
+    handle.listen?.(backlog);
+    const out: { address?: string; port?: number } = {};
+    this.#address =
+      handle.getsockname && handle.getsockname(out) === 0 && typeof out.address === 'string' ? ipAddress(out.address, out.port ?? 0) : { family: 'unix', path: query.address ?? '' };
+    if (this.#unref) handle.unref?.();
+    process.nextTick(() => {
+      if (this.#cluster === handle && !this.#closing) this.emit('listening');
+    });
+  }
+
+  /** A connection the primary accepted: a descriptor of our own for it (blocking, as an accepted one), libuv's handle closed. */
+  #onClusterConnection(status: number, connection: ClusterConnection | undefined): void {
+    if (status !== 0 || !connection) {
+      this.emit('error', netError(status === 0 ? -Errno.EBADF : status, 'accept'));
+      return;
+    }
+    const fd = typeof connection.fd === 'number' && connection.fd >= 0 ? takeDescriptor(connection.fd, true) : -Errno.EBADF;
+    connection.close();
+    if (fd < 0) {
+      this.emit('error', netError(fd, 'accept'));
+      return;
+    }
+    this.#onAccept(fd);
   }
 
   /**
@@ -306,14 +426,20 @@ export class Server extends EventEmitter {
   }
 
   address(): { address: string; family: string; port: number } | string | null {
-    return this.#fd === -1 || this.#closing ? null : (addressInfo(this.#address) ?? null);
+    return this.#active ? (addressInfo(this.#address) ?? null) : null;
   }
 
   /** Stops accepting; 'close' follows once every connection has closed. */
   close(cb?: (error?: Error) => void): this {
-    const wasListening = this.#fd !== -1 && !this.#closing;
+    const wasListening = this.#active;
     closeCallback(this, wasListening, cb);
     this.#closing = true;
+    if (this.#cluster !== undefined) {
+      const release = this.#release;
+      this.#cluster = undefined;
+      this.#release = undefined;
+      release?.(); // tells the primary, as node:net's close of the handle does
+    }
     if (this.#fd !== -1) {
       const fd = this.#fd;
       this.#fd = -1;
@@ -360,6 +486,10 @@ export class Server extends EventEmitter {
     );
   }
 
+  [kClusterClose](cb?: () => void): void {
+    this.close(cb);
+  }
+
   getConnections(cb: (error: Error | null, count: number) => void): this {
     process.nextTick(cb, null, this.#connections.size);
     return this;
@@ -368,12 +498,14 @@ export class Server extends EventEmitter {
   ref(): this {
     this.#unref = false;
     this.#accept?.ref();
+    this.#cluster?.ref?.();
     return this;
   }
 
   unref(): this {
     this.#unref = true;
     this.#accept?.unref();
+    this.#cluster?.unref?.();
     return this;
   }
 
