@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -57,6 +58,59 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       return { data: data.toString(), events, bytesRead: client.bytesRead, bytesWritten: client.bytesWritten, remote: [client.remoteAddress, client.remoteFamily] };
     };
     expect(await run(impls.uring)).toEqual(await run(impls.node));
+  });
+
+  it("events come in the async context of listen() and connect(), as node:net's — not in the context of the code that reaped them", async () => {
+    // Client and server in one process: the client's connect and writes are submitted from
+    // microtasks in the client's context, and the kernel completes the server's accept and receives
+    // during that submission — they must still arrive in the server's context.
+    const als = new AsyncLocalStorage<string>();
+    const run = (impl: typeof net) =>
+      new Promise<Record<string, string>>((done) => {
+        const seen: Record<string, string> = {};
+        const mark = (key: string) => (seen[key] ??= als.getStore() ?? '-');
+        const server = als.run('listen', () =>
+          impl.createServer((s) => {
+            mark('connection');
+            s.on('data', (d) => (mark('server data'), s.write(d)));
+            s.on('end', () => (mark('server end'), s.end()));
+            s.on('close', () => mark('server close'));
+          }),
+        );
+        als.run('listen', () =>
+          server.listen(0, '127.0.0.1', () => {
+            mark('listening');
+            als.run('connect', () => {
+              const c = impl.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1', () => (mark('connect'), c.write('x')));
+              c.write('early', () => mark('write callback'));
+              c.on('data', () => mark('client data'));
+              c.on('end', () => mark('client end'));
+              c.on('close', () => {
+                mark('client close');
+                server.close(() => done(seen));
+              });
+              setTimeout(() => als.run('timer', () => c.end()), 30);
+            });
+          }),
+        );
+      });
+    const node = await run(impls.node);
+    const ours = await run(impls.uring);
+    const client = ['listening', 'connection', 'connect', 'write callback', 'client data', 'client end', 'client close'];
+    expect(Object.fromEntries(client.map((k) => [k, ours[k]]))).toEqual(Object.fromEntries(client.map((k) => [k, node[k]])));
+    expect(node).toMatchObject({ listening: 'listen', connection: 'listen', connect: 'connect', 'client data': 'connect', 'client close': 'connect' });
+    // An accepted socket's own events: node:net's run at the top level; ours in the server's
+    // listen() context — the same where listen() runs at the top level (as the next check shows).
+    if (backend() === 'io_uring') expect([ours['server data'], ours['server end'], ours['server close']]).toEqual(['listen', 'listen', 'listen']);
+    const topLevel = await new Promise<string[]>((resolve) => {
+      const got: string[] = [];
+      const server = impls.uring.createServer((s) => {
+        s.on('data', () => got.push(als.getStore() ?? '-'));
+        s.on('close', () => (got.push(als.getStore() ?? '-'), server.close(() => resolve(got))));
+      });
+      server.listen(0, '127.0.0.1', () => als.run('client', () => impls.uring.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1').end('x')));
+    });
+    expect(topLevel).toEqual(['-', '-']);
   });
 
   it('a 32 MiB transfer each way, checksummed, over IPv4, IPv6 and a Unix socket', async () => {

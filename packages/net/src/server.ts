@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
@@ -131,6 +132,11 @@ export class Server extends EventEmitter {
   #cluster: ClusterHandle | undefined;
   #release: (() => void) | undefined;
   #accept: Multishot | undefined;
+  /**
+   * The async context of the listen() call, as node:net's server handle carries it: 'connection'
+   * (and so the accepted socket's events) comes in it, whatever code reaped the accept.
+   */
+  #scope: AsyncResource | undefined;
   #connections = new Set<Socket>();
   #address: SocketAddress | undefined;
   #unref = false;
@@ -188,6 +194,7 @@ export class Server extends EventEmitter {
     const { signal } = options;
     if (signal !== undefined) validateSignal(signal, 'options.signal');
     const plan = listenPlan(args, options);
+    this.#scope = new AsyncResource('URING_SERVER');
     this.#closing = false;
     this.#closeEmitted = false;
     const attempt = ++this.#attempt;
@@ -364,7 +371,7 @@ export class Server extends EventEmitter {
     this.#accept = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
       syscall: 'accept',
       unref: this.#unref,
-      onCqe: (res) => this.#onAccept(res),
+      onCqe: (res) => (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
       rearm: (res) => !this.#closing && res !== -Errno.ECANCELED,
     });
     this.#accept.done.catch((error: Error) => {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
@@ -136,6 +137,15 @@ export class Socket extends Duplex {
   #eofHeld = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
+  /**
+   * The async context of the connect() call, as node:net's socket handle carries it: what the ring
+   * completes for this socket (received data, the end, errors, write callbacks, and so 'close') is
+   * delivered in it — not in the context of whatever code happened to reap the completion (the
+   * submitting microtask of another socket's write, say). An accepted socket (or one made from a
+   * descriptor) takes the context it is made in: its server's listen() (see Server), which is the
+   * top level where node:net's accepted sockets run unless listen() itself ran in a context.
+   */
+  #scope: AsyncResource | undefined;
   /** The signal given to the constructor (or net.connect): its abort destroys the socket. */
   #signal: AbortSignal | undefined;
   /** 'close' has been emitted: connect() may start a new connection on this object (see #renew). */
@@ -197,6 +207,7 @@ export class Socket extends Duplex {
   /** Takes a connected descriptor: receiving starts at once, or — `paused` — once resumed or read. */
   #adopt(fd: number, paused = false): void {
     this.#fd = fd;
+    this.#scope = new AsyncResource('URING_SOCKET');
     this.#firstUserBuffer();
     if (paused) (this as { readableFlowing: boolean | null }).readableFlowing = false; // as node:net's pauseOnCreate: no 'pause' event
     else this.read(0); // start receiving at once, as Node's sockets do: EOF is seen even if nobody reads
@@ -340,6 +351,7 @@ export class Socket extends Duplex {
     if (options.timeout) this.setTimeout(options.timeout);
     this.#unix = pipe;
     this.#connectCalled = true;
+    this.#scope = new AsyncResource('URING_SOCKET');
     // 'connect' never comes before what was queued with nextTick meanwhile — node:net's comes from
     // a later event-loop turn — though the ring can connect within the caller's microtasks.
     const ticked = new Promise<void>((resolve) => process.nextTick(resolve));
@@ -489,37 +501,7 @@ export class Socket extends Duplex {
         keep: pool, // the pool holds every buffer the kernel may write into
         signal: this.#abort.signal,
         unref: this.#unref,
-        onCqe: (res, flags) => {
-          if (res > 0 && flags & CqeFlag.BUFFER) {
-            const bid = flags >>> 16;
-            if (this.destroyed) {
-              pool.release(bid);
-              this.#unread = true;
-              return;
-            }
-            this.bytesRead += res;
-            if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
-            this.#touch();
-            if (this.#onread) {
-              // Straight from the pool buffer into the caller's: one copy (#deliver keeps a copy of what it holds back).
-              try {
-                this.#deliver(pool.view(bid, res));
-              } finally {
-                pool.release(bid);
-              }
-              return;
-            }
-            const chunk = pool.take(bid, res);
-            this.#requested = false; // push() calls _read again if the stream wants more
-            if (!this.push(chunk) && !this.#stopping) {
-              this.#stopping = true;
-              receive.cancel();
-            }
-          } else if (res === 0 && !this.destroyed) {
-            if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
-            else this.#ended();
-          }
-        },
+        onCqe: (res, flags) => (this.#scope ? this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive) : this.#onRecv(res, flags, pool, receive)),
       },
     );
     this.#receive = receive;
@@ -531,12 +513,47 @@ export class Socket extends Duplex {
       // meanwhile (its _read call found us still armed).
       if (this.#stopping && this.#requested && !this.#onreadStopped && !this.destroyed && !this.readableEnded) this.#startRead();
     };
-    const ended = receive.done.then(over, (error: NodeJS.ErrnoException) => {
+    const failed = (error: NodeJS.ErrnoException) => {
       this.#receiving = false;
       this.#receive = undefined;
       if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
-    });
+    };
+    const scope = this.#scope;
+    const ended = receive.done.then(scope ? scope.bind(over) : over, scope ? scope.bind(failed) : failed);
     this.#track(ended);
+  }
+
+  /** One receive's completion: data pushed (or handed to onread), or the end. */
+  #onRecv(res: number, flags: number, pool: RecvPool, receive: Multishot): void {
+    if (res > 0 && flags & CqeFlag.BUFFER) {
+      const bid = flags >>> 16;
+      if (this.destroyed) {
+        pool.release(bid);
+        this.#unread = true;
+        return;
+      }
+      this.bytesRead += res;
+      if (this.#recvTimeout > 0) this.#lastRecv = performance.now();
+      this.#touch();
+      if (this.#onread) {
+        // Straight from the pool buffer into the caller's: one copy (#deliver keeps a copy of what it holds back).
+        try {
+          this.#deliver(pool.view(bid, res));
+        } finally {
+          pool.release(bid);
+        }
+        return;
+      }
+      const chunk = pool.take(bid, res);
+      this.#requested = false; // push() calls _read again if the stream wants more
+      if (!this.push(chunk) && !this.#stopping) {
+        this.#stopping = true;
+        receive.cancel();
+      }
+    } else if (res === 0 && !this.destroyed) {
+      if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
+      else this.#ended();
+    }
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -577,13 +594,19 @@ export class Socket extends Duplex {
       return;
     }
     ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => {
-      if (error) return this.#wrote(callback, error);
-      this.#bytesWritten += n;
-      this.#touch();
-      const next = viewsAfter(rest, n);
-      if (next.length > 0) this.#sendFrom(next, callback);
-      else this.#wrote(callback);
+      if (this.#scope) this.#scope.runInAsyncScope(this.#sent, this, rest, callback, error, n);
+      else this.#sent(rest, callback, error, n);
     });
+  }
+
+  /** A send's completion: the rest sent, or the write called back. */
+  #sent(rest: readonly ArrayBufferView[], callback: (error?: Error | null) => void, error: Error | null, n: number): void {
+    if (error) return this.#wrote(callback, error);
+    this.#bytesWritten += n;
+    this.#touch();
+    const next = viewsAfter(rest, n);
+    if (next.length > 0) this.#sendFrom(next, callback);
+    else this.#wrote(callback);
   }
 
   /** The write is over: its callback, then the count _destroy waits on (also if the callback throws). */
