@@ -14,6 +14,7 @@ import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.
 import { sendFile } from './send-file.js';
 import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
 import { Socket as UringSocket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
+import { clientSocket } from './diagnostics.js';
 
 /** The ring ops a socket needs: socket (5.19) and bind/listen (6.11) are the newest. */
 const NEEDED = [Op.SOCKET, Op.CONNECT, Op.ACCEPT, Op.RECV, Op.SEND, Op.SHUTDOWN, Op.BIND, Op.LISTEN];
@@ -95,6 +96,7 @@ export function connect(...args: unknown[]): Socket | nodeNet.Socket {
   const [options] = normalizeConnectArgs(args);
   // As node:net's connect: the options make the Socket too (its buffer sizes, noDelay, keepAlive, signal…).
   const socket = new UringSocket({ ...(options as ConnectOptions & SocketOptions), fd: undefined });
+  if (clientSocket.hasSubscribers) clientSocket.publish({ socket });
   return socket.connect(...args);
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -111,6 +112,73 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       server.listen(0, '127.0.0.1', () => als.run('client', () => impls.uring.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1').end('x')));
     });
     expect(topLevel).toEqual(['-', '-']);
+  });
+
+  it("node:net's diagnostics channels: net.client.socket, net.server.socket and the net.server.listen tracing channel, at the same points", async () => {
+    const names = ['net.client.socket', 'net.server.socket', ...['asyncStart', 'asyncEnd', 'error'].map((e) => `tracing:net.server.listen:${e}`)];
+    const run = async (impl: typeof net) => {
+      const log: string[] = [];
+      const mark = (what: string) => log.push(what);
+      let server: AnyServer | undefined;
+      let client: AnySocket | undefined;
+      let accepted: AnySocket | undefined;
+      const who = (v: unknown) => (v === server ? 'the server' : v === client ? 'the client' : v === accepted ? "the 'connection' socket" : typeof v);
+      const subscribers = names.map((name) => {
+        const fn = (m: unknown) => {
+          const msg = m as Record<string, unknown>;
+          const options = msg.options as object | undefined;
+          mark(`${name} ${Object.keys(msg).join(',')} ${who(msg.server ?? msg.socket)}${options ? ` options ${Object.keys(options).join('+')}` : ''}${msg.error ? ` ${(msg.error as NodeJS.ErrnoException).code}` : ''}`);
+        };
+        dc.subscribe(name, fn);
+        return [name, fn] as const;
+      });
+      try {
+        server = impl.createServer((s) => {
+          accepted = s as unknown as AnySocket;
+          mark('connection');
+          s.end();
+        }) as unknown as AnyServer;
+        mark('listen()');
+        server.listen({ port: 0, host: 'localhost' }, () => mark('listening'));
+        mark('listen() returned');
+        await once(server, 'listening');
+        const { address, port } = server.address() as nodeNet.AddressInfo;
+        mark('connect()');
+        client = impl.connect(port, address) as unknown as AnySocket;
+        mark('connect() returned');
+        client.resume();
+        await once(client, 'close');
+        const first = server;
+        server = impl.createServer() as unknown as AnyServer;
+        const failed = once(server, 'error');
+        mark('listen() on a port in use');
+        server.listen(port, address);
+        await failed;
+        mark('error');
+        await close(first);
+      } finally {
+        for (const [name, fn] of subscribers) dc.unsubscribe(name, fn);
+      }
+      return log;
+    };
+    const node = await run(impls.node);
+    expect(await run(impls.uring)).toEqual(node);
+    expect(node).toEqual([
+      'listen()',
+      'tracing:net.server.listen:asyncStart server,options the server options port+host',
+      'listen() returned',
+      'tracing:net.server.listen:asyncEnd server the server',
+      'listening',
+      'connect()',
+      'net.client.socket socket object', // published before connect() returns its socket
+      'connect() returned',
+      'connection',
+      "net.server.socket socket the 'connection' socket",
+      'listen() on a port in use',
+      'tracing:net.server.listen:asyncStart server,options the server options port+host',
+      'tracing:net.server.listen:error server,error the server EADDRINUSE',
+      'error',
+    ]);
   });
 
   it('a 32 MiB transfer each way, checksummed, over IPv4, IPv6 and a Unix socket', async () => {

@@ -8,6 +8,7 @@ import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
 import { Socket, codedError, validateKeepAliveDelay } from './socket.js';
+import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
 
@@ -190,6 +191,7 @@ export class Server extends EventEmitter {
   listen(...args: unknown[]): this {
     const [options, cb] = normalizeArgs<ListenOptions>(args);
     if (this.#active) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
+    if (serverListen.hasSubscribers) serverListen.asyncStart.publish({ server: this, options });
     if (cb) this.once('listening', cb);
     const { signal } = options;
     if (signal !== undefined) validateSignal(signal, 'options.signal');
@@ -200,14 +202,19 @@ export class Server extends EventEmitter {
     const attempt = ++this.#attempt;
     // Aborted already: closed from the next tick, before 'listening' — which then never comes — as node:net's.
     if (signal) closeOnAbort(this, signal, () => this.close());
-    const fail = (error: unknown) => process.nextTick(() => this.emit('error', error));
+    const emitError = (error: unknown) => process.nextTick(() => this.emit('error', error));
+    // A bind or listen that fails is the tracing channel's error too; a lookup that fails is not, as in node:net.
+    const fail = (error: unknown) => {
+      if (serverListen.hasSubscribers) serverListen.error.publish({ server: this, error });
+      emitError(error);
+    };
     if ('port' in plan && plan.host !== undefined && !isIP(plan.host)) {
       // Looked up first, as node:net's: not bound (nor listening) until then. Closed, or listen()
       // called again, meanwhile: this listen is over.
       const current = () => attempt === this.#attempt && !this.#closing;
       resolveHost(plan.host).then(
         ({ address }) => current() && this.#listenNow([ipAddress(address, plan.port)], plan, fail, attempt),
-        (error: unknown) => current() && fail(error),
+        (error: unknown) => current() && emitError(error),
       );
     } else this.#listenNow(candidates(plan), plan, fail, attempt);
     return this;
@@ -291,6 +298,7 @@ export class Server extends EventEmitter {
     this.#address =
       handle.getsockname && handle.getsockname(out) === 0 && typeof out.address === 'string' ? ipAddress(out.address, out.port ?? 0) : { family: 'unix', path: query.address ?? '' };
     if (this.#unref) handle.unref?.();
+    if (serverListen.hasSubscribers) serverListen.asyncEnd.publish({ server: this });
     process.nextTick(() => {
       if (this.#cluster === handle && !this.#closing) this.emit('listening');
     });
@@ -359,6 +367,7 @@ export class Server extends EventEmitter {
     this.#fd = fd;
     this.#address = addr;
     this.#arm();
+    if (serverListen.hasSubscribers) serverListen.asyncEnd.publish({ server: this });
     process.nextTick(() => {
       if (this.#fd === fd && !this.#closing) this.emit('listening');
     });
@@ -403,6 +412,7 @@ export class Server extends EventEmitter {
       this.#emitCloseIfDrained();
     });
     this.emit('connection', socket);
+    if (serverSocket.hasSubscribers) serverSocket.publish({ socket });
   }
 
   /** Over maxConnections (0: no limit, as Node): 'drop' with both ends of a TCP connection (none for Unix), and the connection closed. */
