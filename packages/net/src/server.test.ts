@@ -180,6 +180,27 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]!.map((r) => (r as { address?: unknown }).address)).toEqual(['IPv6 port true', 'IPv6 port true', 'a path', null, undefined]);
   });
 
+  it("close(cb) then listen() again at once (a restart on another port): the close's callback and 'close' still come, as node:net's", async () => {
+    const run = async (impl: typeof net) => {
+      const events: string[] = [];
+      const server = impl.createServer() as unknown as AnyServer;
+      server.on('close', () => events.push('close'));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const closed = new Promise<void>((resolve) => server.close((e) => (events.push(`close cb ${e ? (e as NodeJS.ErrnoException).code : 'ok'}`), resolve())));
+      server.listen(0, '127.0.0.1');
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      events.push(`listening ${server.listening}`);
+      await close(server);
+      events.push('closed again');
+      return events;
+    };
+    const node = await run(impls.node);
+    expect(await run(impls.uring)).toEqual(node);
+    expect(node).toEqual(['close', 'close cb ok', 'listening true', 'close', 'closed again']);
+  });
+
   it("the prototypes' getters answer on the prototypes themselves, and close(notAFunction) ignores it — as node:net's", async () => {
     // Read as code that walks prototypes reads them (inspection, mocking): each getter's value, or that it throws.
     const getters = (proto: object) => {

@@ -198,7 +198,6 @@ export class Server extends EventEmitter {
     const plan = listenPlan(args, options);
     this.#scope = new AsyncResource('URING_SERVER');
     this.#closing = false;
-    this.#closeEmitted = false;
     const attempt = ++this.#attempt;
     // Aborted already: closed from the next tick, before 'listening' — which then never comes — as node:net's.
     if (signal) closeOnAbort(this, signal, () => this.close());
@@ -450,6 +449,7 @@ export class Server extends EventEmitter {
   close(cb?: (error?: Error) => void): this {
     const wasListening = this.#active;
     closeCallback(this, wasListening, cb);
+    if (!this.#closing) this.#closeEmitted = false; // a close of its own, whatever the last one emitted
     this.#closing = true;
     if (this.#cluster !== undefined) {
       const release = this.#release;
@@ -491,12 +491,18 @@ export class Server extends EventEmitter {
   #pendingClose: Promise<unknown> = Promise.resolve();
   #closeEmitted = false;
 
+  /**
+   * Closed and drained: 'close' follows (once the listening socket's close is done) — also when
+   * listen() is called again meanwhile, as node:net's nextTick 'close' does, so close(cb)'s
+   * callback is not lost to a restart on another port. Drained only after listen() was called
+   * again (connections outliving the close): no 'close', as in node:net.
+   */
   #emitCloseIfDrained(): void {
     if (!this.#closing || this.#connections.size > 0) return;
     const closing = this.#pendingClose;
     this.#pendingClose = closing.then(() =>
       process.nextTick(() => {
-        if (!this.#closing || this.#connections.size > 0 || this.#closeEmitted) return;
+        if (this.#closeEmitted) return;
         this.#closeEmitted = true;
         this.emit('close');
       }),
