@@ -201,6 +201,27 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(node).toEqual(['close', 'close cb ok', 'listening true', 'close', 'closed again']);
   });
 
+  it("every close() of a drained server emits its own 'close' and calls back — twice while listening, again once closed (ERR_SERVER_NOT_RUNNING) — as node:net's", async () => {
+    const run = async (impl: typeof net) => {
+      const events: string[] = [];
+      const server = impl.createServer() as unknown as AnyServer;
+      server.on('close', () => events.push('close'));
+      const closeWith = (name: string) => server.close((e) => events.push(`${name} ${e ? (e as NodeJS.ErrnoException).code : 'ok'}`));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      closeWith('first');
+      closeWith('second');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      events.push('--');
+      closeWith('closed'); // on a closed server: node:net calls back; this used to wait for ever
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return events;
+    };
+    const node = await run(impls.node);
+    expect(await run(impls.uring)).toEqual(node);
+    expect(node).toEqual(['close', 'first ok', 'second ERR_SERVER_NOT_RUNNING', 'close', '--', 'close', 'closed ERR_SERVER_NOT_RUNNING']);
+  });
+
   it("the prototypes' getters answer on the prototypes themselves, and close(notAFunction) ignores it — as node:net's", async () => {
     // Read as code that walks prototypes reads them (inspection, mocking): each getter's value, or that it throws.
     const getters = (proto: object) => {

@@ -449,7 +449,6 @@ export class Server extends EventEmitter {
   close(cb?: (error?: Error) => void): this {
     const wasListening = this.#active;
     closeCallback(this, wasListening, cb);
-    if (!this.#closing) this.#closeEmitted = false; // a close of its own, whatever the last one emitted
     this.#closing = true;
     if (this.#cluster !== undefined) {
       const release = this.#release;
@@ -464,7 +463,12 @@ export class Server extends EventEmitter {
       this.#accept?.cancel();
       const accepting = this.#accept?.done.catch(() => undefined) ?? Promise.resolve();
       this.#accept = undefined;
-      this.#pendingClose = accepting.then(() => ops.close(fd)).catch(() => undefined);
+      const closed = accepting.then(() => ops.close(fd)).catch(() => undefined);
+      this.#pendingClose = closed;
+      this.#fdClosing = closed;
+      void closed.then(() => {
+        if (this.#fdClosing === closed) this.#fdClosing = undefined;
+      });
     }
     this.#emitCloseIfDrained();
     return this;
@@ -489,24 +493,22 @@ export class Server extends EventEmitter {
   }
 
   #pendingClose: Promise<unknown> = Promise.resolve();
-  #closeEmitted = false;
+  /** The listening socket's close while it is under way (its multishot accept cancelled first). */
+  #fdClosing: Promise<unknown> | undefined;
 
   /**
-   * Closed and drained: 'close' follows (once the listening socket's close is done) — also when
-   * listen() is called again meanwhile, as node:net's nextTick 'close' does, so close(cb)'s
-   * callback is not lost to a restart on another port. Drained only after listen() was called
-   * again (connections outliving the close): no 'close', as in node:net.
+   * Closed and drained: 'close' follows (once the listening socket's close is done) — for every
+   * close() that finds the server so, as node:net's _emitCloseIfDrained, so each close(cb) is called
+   * back (a close of a closed server with ERR_SERVER_NOT_RUNNING); also when listen() is called
+   * again meanwhile, so a close's callback is not lost to a restart on another port. Drained only
+   * after listen() was called again (connections outliving the close): no 'close', as in node:net.
    */
   #emitCloseIfDrained(): void {
     if (!this.#closing || this.#connections.size > 0) return;
-    const closing = this.#pendingClose;
-    this.#pendingClose = closing.then(() =>
-      process.nextTick(() => {
-        if (this.#closeEmitted) return;
-        this.#closeEmitted = true;
-        this.emit('close');
-      }),
-    );
+    const emit = () => this.emit('close');
+    // Nothing being closed: from the next tick, as node:net's.
+    if (this.#fdClosing === undefined) process.nextTick(emit);
+    else this.#pendingClose = this.#pendingClose.then(() => process.nextTick(emit));
   }
 
   [kClusterClose](cb?: () => void): void {
