@@ -684,6 +684,19 @@ describe(`@uring/net (backend: ${backend()})`, () => {
         s.connect(1, '127.0.0.1');
         return closed;
       },
+      async connectWhenConnected(impl, log) {
+        // node:net connects a connected TCP socket's handle again; libuv takes EISCONN as done.
+        const s = impl.connect(port, '127.0.0.1') as AnySocket;
+        const closed = watch(s, log);
+        await once(s, 'connect');
+        const local = s.localPort;
+        s.connect(port, '127.0.0.1', () => log.push('callback'));
+        log.push(`${s.connecting} ${s.readyState}`);
+        await once(s, 'connect');
+        log.push(`${s.connecting} ${s.readyState} same local port ${s.localPort === local}`);
+        s.write('bye');
+        return closed;
+      },
       async timeoutProperty(impl, log) {
         const s = new impl.Socket() as unknown as AnySocket;
         log.push(s.timeout);

@@ -412,6 +412,22 @@ export class Socket extends Duplex {
    * for the first attempt's descriptor, or its failure, and names the local end the same.
    */
   #connectAgain(options: ConnectOptions, cb: (() => void) | undefined): this {
+    if (!this.connecting && !this.#unix && !options.path) {
+      // node:net: connect() on a connected TCP socket connects its handle again, and libuv takes
+      // the kernel's EISCONN as done — 'connect' and 'ready' again, on the same connection (a
+      // Unix socket's EISCONN is an error, as below). The arguments are checked as for a first connect.
+      planTcp(options);
+      if (cb) this.once('connect', cb);
+      this.connecting = true;
+      setImmediate(() => {
+        if (this.destroyed || !this.connecting) return;
+        this.connecting = false;
+        this.emit('connect');
+        this.emit('ready');
+        if (this.#wantRead) this.#startRead(); // a _read made meanwhile waited for the connection
+      });
+      return this;
+    }
     if (cb) this.once('connect', cb);
     const errno = this.connecting ? -Errno.EALREADY : -Errno.EISCONN;
     const refuse = (): void => {
