@@ -137,6 +137,8 @@ export class Socket extends Duplex {
   #eofHeld = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
+  /** A TCP connection of our connect(), not yet connected again (see #connectAgain). */
+  #reconnectable = false;
   /**
    * The async context of the connect() call, as node:net's socket handle carries it: what the ring
    * completes for this socket (received data, the end, errors, write callbacks, and so 'close') is
@@ -386,6 +388,7 @@ export class Socket extends Duplex {
     this.#local = undefined;
     this.#hadError = false;
     this.#unix = undefined;
+    this.#reconnectable = false;
     this.#recvClock = false;
     this.#unread = false;
     this.#onreadStopped = false;
@@ -412,11 +415,15 @@ export class Socket extends Duplex {
    * for the first attempt's descriptor, or its failure, and names the local end the same.
    */
   #connectAgain(options: ConnectOptions, cb: (() => void) | undefined): this {
-    if (!this.connecting && !this.#unix && !options.path) {
-      // node:net: connect() on a connected TCP socket connects its handle again, and libuv takes
-      // the kernel's EISCONN as done — 'connect' and 'ready' again, on the same connection (a
-      // Unix socket's EISCONN is an error, as below). The arguments are checked as for a first connect.
+    if (!this.connecting && this.#reconnectable && !options.path) {
+      // node:net: connect() on a TCP socket it connected calls connect(2) again, and the kernel
+      // answers the first such call on a socket whose nonblocking connect completed with 0 — the
+      // way a nonblocking connect is finished — so 'connect' and 'ready' come again, on the same
+      // connection; any later call is EISCONN (below), as for an accepted or a Unix socket. The
+      // ring's connect finished the kernel's side already, so the first call is answered here.
+      // The arguments are checked as for a first connect.
       planTcp(options);
+      this.#reconnectable = false;
       if (cb) this.once('connect', cb);
       this.connecting = true;
       setImmediate(() => {
@@ -459,6 +466,7 @@ export class Socket extends Duplex {
       return;
     }
     this.#fd = fd; // destroyed meanwhile: _destroy closes it once this returns
+    this.#reconnectable = plan !== undefined;
     this.#refuseAgain?.();
     this.#firstUserBuffer();
     await ticked;
