@@ -695,6 +695,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
         await once(s, 'connect');
         log.push(`${s.connecting} ${s.readyState} same local port ${s.localPort === local}`);
         s.connect(port, '127.0.0.1'); // a second time: EISCONN, as node:net's (the kernel's answer)
+        log.push(`${s.connecting} ${s.readyState}`);
         return closed;
       },
       async timeoutProperty(impl, log) {

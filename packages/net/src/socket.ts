@@ -437,6 +437,7 @@ export class Socket extends Duplex {
     }
     if (cb) this.once('connect', cb);
     const errno = this.connecting ? -Errno.EALREADY : -Errno.EISCONN;
+    this.connecting = true; // as node:net's connect(), until the error destroys the socket
     const refuse = (): void => {
       const local = this.#fd >= 0 ? ops.sockName(this.#fd, false) : this[kAttemptLocal];
       const bound = local && local.family !== 'unix' && local.port > 0 ? { address: local.address, port: local.port } : undefined;
