@@ -116,7 +116,8 @@ writeFileSync(programPath, program);
 // stderr is passed through: a worker's crash shows in its exit code (reported in the output) and in
 // the log, and the sanitizer run sees each process's leak report there.
 async function run(kind: 'node' | 'uring', scenario: string): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [programPath, dist, kind, scenario], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Killed if it hangs (a worker that never exits): the workers then leave with their primary.
+  const child = spawn(process.execPath, [programPath, dist, kind, scenario], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 20_000 });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   const [code] = await once(child, 'exit');
@@ -124,7 +125,8 @@ async function run(kind: 'node' | 'uring', scenario: string): Promise<Record<str
   return JSON.parse(out) as Record<string, unknown>;
 }
 
-describe(`servers in cluster workers (backend: ${backend()})`, () => {
+// Longer than the program's own 20 s limit, so that a hang fails the test after killing it.
+describe(`servers in cluster workers (backend: ${backend()})`, { timeout: 30_000 }, () => {
   it('two workers listening on one port share the primary\'s socket: both listen, both serve, close() releases it', async () => {
     const node = await run('node', 'rr');
     expect(await run('uring', 'rr')).toEqual(node);
