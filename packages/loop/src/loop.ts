@@ -513,6 +513,15 @@ export class Loop {
     return this.#state === 'open';
   }
 
+  /**
+   * Retired by a credentials change (CredentialsChangedError): it refused what it had not
+   * submitted and cancelled what the kernel held, so a layer may start those operations again on
+   * getLoop()'s new loop — nothing of them was done.
+   */
+  get credentialsChanged(): boolean {
+    return this.#poisoned instanceof CredentialsChangedError;
+  }
+
   // ---- submitting --------------------------------------------------------------------------------
 
   /**
@@ -1204,7 +1213,29 @@ export class Loop {
     this.#closed ??= new Promise<void>((resolve) => (this.#closeResolve = resolve));
     this.#withdrawUnflushed(error);
     this.#dropBacklog(() => error);
+    this.#cancelInFlight();
     this.#maybeFinishClose();
+  }
+
+  /**
+   * What the kernel still holds of a poisoned loop — a server's multishot accept, a socket's
+   * receive, a send waiting for room — would go on under the old credentials: one ASYNC_CANCEL
+   * (ANY, ALL) ends it all, each operation with ECANCELED (a multishot ends without error), so
+   * its owner can start it again on getLoop()'s new loop. The cancel is submitted past the guard:
+   * it opens, reads and writes nothing.
+   */
+  #cancelInFlight(): void {
+    if (this.#slots.used === 0 || this.ring.closed) return;
+    for (const op of this.#slots.records) if (op) op.flags |= Flag.Cancelling;
+    if (this.ring.sq.spaceLeft() === 0) return; // no room for the cancel: the ring closes once drained
+    const i = this.ring.getSqe();
+    this.ring.sqes.prepCancelAny(i, CancelFlag.ALL);
+    this.ring.sqes.setUserData(i, TAG_CANCEL_ALL, 0);
+    try {
+      this.ring.submit();
+    } catch {
+      // The ring itself failed: closing it (once drained) ends what it holds.
+    }
   }
 
   /**

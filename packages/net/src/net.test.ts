@@ -181,6 +181,44 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     ]);
   });
 
+  const rootOnly = process.getuid?.() === 0 ? undefined : 'needs to start as root to drop privileges';
+  const setuidTitle = 'a server goes on after the process drops privileges (setuid after listen, as daemons do): its connections and new ones echo, the old ring is closed';
+  it.skipIf(rootOnly !== undefined)(rootOnly ? `${setuidTitle} — skipped: ${rootOnly}` : setuidTitle, () => {
+    // In a process of its own (setuid is process-wide). The ring made as root refuses work after
+    // setuid (CVE-2024-22017): what it held is cancelled and started again on a new loop.
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const loopDist = fileURLToPath(new URL('../../loop/dist/index.js', import.meta.url));
+    const script = `
+      import * as nodeNet from 'node:net';
+      const { default: uring } = await import(process.argv[1]);
+      const { getLoop } = await import(process.argv[3]);
+      const net = process.argv[2] === 'node' ? nodeNet : uring;
+      const server = net.createServer((s) => s.on('data', (d) => s.write('echo ' + d)));
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address();
+      const ask = (c, what) => new Promise((r) => { c.once('data', (d) => r(String(d))); c.write(what); });
+      const early = nodeNet.connect(port, '127.0.0.1');
+      const before = await ask(early, 'before');
+      const old = net === uring && uring.backend() === 'io_uring' ? getLoop() : undefined;
+      process.setgid(65534);
+      process.setuid(65534);
+      const same = await ask(early, 'same connection');
+      const fresh = nodeNet.connect(port, '127.0.0.1');
+      const late = await ask(fresh, 'new connection');
+      await new Promise((r) => setTimeout(r, 50));
+      const oldRingClosed = old === undefined || (!old.usable && old.ring.closed && getLoop() !== old);
+      console.log(JSON.stringify({ before, same, late, uid: process.getuid(), oldRingClosed }));
+      early.destroy(); fresh.destroy(); server.close();`;
+    const run = (kind: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dist, kind, loopDist], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const node = run('node');
+    expect(node).toEqual({ before: 'echo before', same: 'echo same connection', late: 'echo new connection', uid: 65534, oldRingClosed: true });
+    expect(run('uring')).toEqual(node);
+  });
+
   it('a 32 MiB transfer each way, checksummed, over IPv4, IPv6 and a Unix socket', async () => {
     const payload = randomBytes(32 << 20);
     for (const where of ['127.0.0.1', '::1', join(dir, 'big.sock')]) {

@@ -376,15 +376,23 @@ export class Server extends EventEmitter {
   #arm(): void {
     const fd = this.#fd;
     const loop = getLoop();
-    this.#accept = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
+    const accept = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
       syscall: 'accept',
       unref: this.#unref,
       onCqe: (res) => (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
       rearm: (res) => !this.#closing && res !== -Errno.ECANCELED,
     });
-    this.#accept.done.catch((error: Error) => {
-      if (!this.#closing) this.emit('error', error);
-    });
+    this.#accept = accept;
+    // The loop was retired after a credentials change (a daemon's setuid() after listen): it
+    // cancelled this accept; accepting goes on from getLoop()'s new loop, as node:net's server does.
+    const again = () => this.#accept === accept && !this.#closing && this.#fd === fd && loop.credentialsChanged;
+    accept.done.then(
+      () => again() && this.#arm(),
+      (error: Error) => {
+        if (again()) this.#arm();
+        else if (!this.#closing) this.emit('error', error);
+      },
+    );
   }
 
   #onAccept(res: number): void {

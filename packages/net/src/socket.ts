@@ -530,6 +530,8 @@ export class Socket extends Duplex {
       },
     );
     this.#receive = receive;
+    // Ended by a loop retired after a credentials change (see ops.retired): receiving goes on from getLoop()'s new loop.
+    const again = () => !this.destroyed && !this.readableEnded && !this.#onreadStopped && !this.#stopping && loop.credentialsChanged;
     const over = () => {
       this.#receiving = false;
       this.#receive = undefined;
@@ -537,11 +539,13 @@ export class Socket extends Duplex {
       // loop ends such a receive without an error): arm again if the stream has asked for more
       // meanwhile (its _read call found us still armed).
       if (this.#stopping && this.#requested && !this.#onreadStopped && !this.destroyed && !this.readableEnded) this.#startRead();
+      else if (again()) this.#startRead();
     };
     const failed = (error: NodeJS.ErrnoException) => {
       this.#receiving = false;
       this.#receive = undefined;
-      if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
+      if (again() && ops.retired(loop, error)) this.#startRead();
+      else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
     const scope = this.#scope;
     const ended = receive.done.then(scope ? scope.bind(over) : over, scope ? scope.bind(failed) : failed);
