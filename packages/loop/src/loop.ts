@@ -1218,19 +1218,25 @@ export class Loop {
   }
 
   /**
-   * What the kernel still holds of a poisoned loop — a server's multishot accept, a socket's
-   * receive, a send waiting for room — would go on under the old credentials: one ASYNC_CANCEL
-   * (ANY, ALL) ends it all, each operation with ECANCELED (a multishot ends without error), so
-   * its owner can start it again on getLoop()'s new loop. The cancel is submitted past the guard:
-   * it opens, reads and writes nothing.
+   * The multishot operations a poisoned loop still has in the kernel — a server's accept, a
+   * socket's receive — would go on for ever under the old credentials: each is cancelled now (its
+   * ASYNC_CANCEL submitted past the guard: a cancel opens, reads and writes nothing), ending
+   * without error, so its owner can start it again on getLoop()'s new loop and the old ring
+   * closes once drained. One-shot operations submitted before the change finish as they would have.
    */
   #cancelInFlight(): void {
-    if (this.#slots.used === 0 || this.ring.closed) return;
-    for (const op of this.#slots.records) if (op) op.flags |= Flag.Cancelling;
-    if (this.ring.sq.spaceLeft() === 0) return; // no room for the cancel: the ring closes once drained
-    const i = this.ring.getSqe();
-    this.ring.sqes.prepCancelAny(i, CancelFlag.ALL);
-    this.ring.sqes.setUserData(i, TAG_CANCEL_ALL, 0);
+    if (this.ring.closed) return;
+    let any = false;
+    for (const op of this.#slots.records) {
+      if (!op || !(op.flags & Flag.Multishot) || op.flags & (Flag.Done | Flag.Cancelling) || op.slot < 0) continue;
+      if (this.ring.sq.spaceLeft() === 0) break; // the rest end when the ring closes
+      op.flags |= Flag.Cancelling | Flag.CancelSent;
+      const i = this.ring.getSqe();
+      this.ring.sqes.prepCancel(i, op.slot, op.generation);
+      this.ring.sqes.setUserData(i, TAG_CANCEL | (op.slot << TAG_BITS), 0);
+      any = true;
+    }
+    if (!any) return;
     try {
       this.ring.submit();
     } catch {

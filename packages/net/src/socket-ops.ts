@@ -93,8 +93,8 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
 
 /**
  * Whether `error` ended an operation of `loop` only because the loop was retired after the
- * process's credentials changed (setuid after listen, as daemons do): refused before submission,
- * or cancelled by the loop (ECANCELED) — nothing done, so it can start again on getLoop()'s loop.
+ * process's credentials changed (setuid after listen, as daemons do): refused before submission
+ * (or, for a multishot, cancelled by the loop) — nothing done, so it can start again on getLoop()'s loop.
  */
 export function retired(loop: Loop, error: unknown): boolean {
   if (!loop.credentialsChanged) return false;
