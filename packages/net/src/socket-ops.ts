@@ -1,5 +1,5 @@
 import { Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
-import { addressOfView, getLoop, type Loop } from '@uring/loop';
+import { addressOfView, getLoop } from '@uring/loop';
 
 /**
  * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
@@ -74,13 +74,10 @@ const NO_ADDRESS = Object.freeze({});
  */
 export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number, callback: (error: Error | null, sent: number) => void): void {
   const timeout = limit(ms);
-  const loop = getLoop();
-  // Refused, or cancelled unsent, by a loop retired after a credentials change: again on the new loop.
-  const done = (error: Error | null, sent: number) => (error !== null && retired(loop, error) ? send(fd, buffers, ms, callback) : callback(error, sent));
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
-    loop.submitCallback((s, i) => s.prepSend(i, fd, at, b.byteLength, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, done);
+    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.byteLength, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, callback);
     return;
   }
   // At most IOV_MAX buffers a writev (more is EINVAL): the caller sends the rest as it does after a short send.
@@ -88,18 +85,7 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
   const vecs = iovecs(some.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
   const at = addressOf(vecs);
   const n = some.length;
-  loop.submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout }, done);
-}
-
-/**
- * Whether `error` ended an operation of `loop` only because the loop was retired after the
- * process's credentials changed (setuid after listen, as daemons do): refused before submission
- * (or, for a multishot, cancelled by the loop) — nothing done, so it can start again on getLoop()'s loop.
- */
-export function retired(loop: Loop, error: unknown): boolean {
-  if (!loop.credentialsChanged) return false;
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_URING_CREDENTIALS_CHANGED' || code === 'ECANCELED';
+  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout }, callback);
 }
 
 export function shutdown(fd: number): Promise<number> {

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { Duplex } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
-import { AbortError, getLoop, viewsAfter, type Multishot } from '@uring/loop';
+import { AbortError, CredentialsChangedError, getLoop, viewsAfter, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
@@ -530,7 +530,8 @@ export class Socket extends Duplex {
       },
     );
     this.#receive = receive;
-    // Ended by a loop retired after a credentials change (see ops.retired): receiving goes on from getLoop()'s new loop.
+    // Ended by a loop retired after a credentials change — cancelled by it, or refused before the
+    // kernel saw it (CredentialsChangedError): receiving goes on from getLoop()'s new loop.
     const again = () => !this.destroyed && !this.readableEnded && !this.#onreadStopped && !this.#stopping && loop.credentialsChanged;
     const over = () => {
       this.#receiving = false;
@@ -544,7 +545,7 @@ export class Socket extends Duplex {
     const failed = (error: NodeJS.ErrnoException) => {
       this.#receiving = false;
       this.#receive = undefined;
-      if (again() && ops.retired(loop, error)) this.#startRead();
+      if (again() && error instanceof CredentialsChangedError) this.#startRead();
       else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
     const scope = this.#scope;
@@ -630,6 +631,8 @@ export class Socket extends Duplex {
 
   /** A send's completion: the rest sent, or the write called back. */
   #sent(rest: readonly ArrayBufferView[], callback: (error?: Error | null) => void, error: Error | null, n: number): void {
+    // Refused unsent by a loop retired after a credentials change: sent again on getLoop()'s new loop.
+    if (error instanceof CredentialsChangedError) return this.#sendFrom(rest, callback);
     if (error) return this.#wrote(callback, error);
     this.#bytesWritten += n;
     this.#touch();
