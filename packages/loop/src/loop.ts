@@ -515,8 +515,8 @@ export class Loop {
 
   /**
    * Retired by a credentials change (CredentialsChangedError): it refused what it had not
-   * submitted and cancelled what the kernel held, so a layer may start those operations again on
-   * getLoop()'s new loop — nothing of them was done.
+   * submitted (with that error) and cancelled its multishot operations, so a layer may start those
+   * again on getLoop()'s new loop — nothing more of them was done.
    */
   get credentialsChanged(): boolean {
     return this.#poisoned instanceof CredentialsChangedError;
@@ -1131,12 +1131,17 @@ export class Loop {
 
   #cancelInKernel(op: Op): void {
     if (this.ring.closed) return;
-    op.flags |= Flag.CancelSent;
     this.#reserve(1);
+    this.#writeCancel(op);
+    this.#scheduleFlush();
+  }
+
+  /** Writes the ASYNC_CANCEL SQE for `op` (its CQE clears CancelSent); the caller has made room. */
+  #writeCancel(op: Op): void {
+    op.flags |= Flag.CancelSent;
     const i = this.ring.getSqe();
     this.ring.sqes.prepCancel(i, op.slot, op.generation);
     this.ring.sqes.setUserData(i, TAG_CANCEL | (op.slot << TAG_BITS), 0);
-    this.#scheduleFlush();
   }
 
   // ---- process lifetime ----------------------------------------------------------------------------
@@ -1230,10 +1235,8 @@ export class Loop {
     for (const op of this.#slots.records) {
       if (!op || !(op.flags & Flag.Multishot) || op.flags & (Flag.Done | Flag.Cancelling) || op.slot < 0) continue;
       if (this.ring.sq.spaceLeft() === 0) break; // the rest end when the ring closes
-      op.flags |= Flag.Cancelling | Flag.CancelSent;
-      const i = this.ring.getSqe();
-      this.ring.sqes.prepCancel(i, op.slot, op.generation);
-      this.ring.sqes.setUserData(i, TAG_CANCEL | (op.slot << TAG_BITS), 0);
+      op.flags |= Flag.Cancelling;
+      this.#writeCancel(op);
       any = true;
     }
     if (!any) return;
