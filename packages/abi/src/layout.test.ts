@@ -17,6 +17,7 @@ describe('struct layouts', () => {
     expect(layout.RsrcRegister.size).toBe(32);
     expect(layout.RsrcUpdate.size).toBe(16);
     expect(layout.BufReg.size).toBe(40);
+    expect(layout.BufStatus.size).toBe(40);
     expect(layout.Buf.size).toBe(16);
     expect(layout.GeteventsArg.size).toBe(24);
     expect(layout.Timespec.size).toBe(16);

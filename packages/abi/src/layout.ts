@@ -81,6 +81,9 @@ export const RsrcUpdate = { size: 16, offset: 0, resv: 4, data: 8 } as const;
 /** `struct io_uring_buf_reg` (40 bytes), for REGISTER_PBUF_RING. */
 export const BufReg = { size: 40, ringAddr: 0, ringEntries: 8, bgid: 12, flags: 14, resv: 16 } as const;
 
+/** `struct io_uring_buf_status` (40 bytes), for REGISTER_PBUF_STATUS (6.8): the kernel's head of a buffer ring. */
+export const BufStatus = { size: 40, bufGroup: 0, head: 4 } as const;
+
 /**
  * `struct io_uring_buf` (16 bytes), the entries of a provided-buffer ring. The ring's tail is the
  * `resv` field of entry 0 (offset 14, u16), as `struct io_uring_buf_ring` overlays it.

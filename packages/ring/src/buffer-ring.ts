@@ -67,6 +67,23 @@ export class BufferRing {
     Atomics.store(this.#u16, layout.Buf.ringTail >> 1, this.#tail);
   }
 
+  /**
+   * `io_uring_buf_ring_head` (liburing 2.6): the kernel's head — the ring slot of the next buffer
+   * it will pick — through IORING_REGISTER_PBUF_STATUS (6.8; EINVAL before). A 16-bit counter, as
+   * the tail.
+   */
+  head(): number {
+    const status = new Uint32Array(layout.BufStatus.size / 4);
+    status[layout.BufStatus.bufGroup / 4] = this.bgid;
+    this.ring.register(RegisterOp.REGISTER_PBUF_STATUS, status, 1);
+    return status[layout.BufStatus.head / 4]! & 0xffff;
+  }
+
+  /** How many published buffers the kernel has not picked yet: the tail less the kernel's head (see head(): 6.8). */
+  available(): number {
+    return (this.#tail - this.head()) & 0xffff;
+  }
+
   /** `io_uring_unregister_buf_ring`; idempotent. The memory stays valid until collected. */
   unregister(): void {
     if (!this.#registered || this.ring.closed) return;
