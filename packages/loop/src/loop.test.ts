@@ -740,6 +740,93 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('gives back the provided buffer of every CQE that comes after an abort (releaseBuffer), so the buffer ring is whole again', async () => {
+      const loop = make();
+      const { createServer } = await import('node:net');
+      const server = createServer({ pauseOnConnect: true }); // node:net leaves the accepted socket unread: ours to receive from
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const accepted = new Promise<{ _handle: { fd: number }; destroy(): void }>((resolve) => server.once('connection', resolve));
+      const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+      await new Promise((resolve) => client.once('connect', resolve));
+      const peer = await accepted;
+      const fd = peer._handle.fd;
+      const clientFd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+
+      const size = 16;
+      const count = 4;
+      const pool = Buffer.alloc(size * count);
+      const base = addressOf(pool);
+      const br = BufferRing.setup(loop.ring, count, 6);
+      for (let b = 0; b < count; b++) br.add(base + b * size, size, b, b);
+      br.advance(count);
+      const giveBack = (bid: number) => {
+        br.add(base + bid * size, size, bid);
+        br.advance(1);
+      };
+      /** A multishot recv into the ring; ENOBUFS (the ring ran dry) ends it rather than re-arming. */
+      const receive = (options: { onCqe?: (res: number, flags: number) => void; signal?: AbortSignal; releaseBuffer?: (bid: number) => void }) =>
+        loop.multishot(
+          (sqes, i) => {
+            sqes.prepRecvMultishot(i, fd, 0, 0);
+            sqes.bufferSelect(i, 6);
+          },
+          { syscall: 'recv', keep: pool, rearm: (res) => res > 0, ...options },
+        );
+
+      let delivered = 0;
+      const released: number[] = [];
+      const controller = new AbortController();
+      const aborted = receive({
+        signal: controller.signal,
+        onCqe: (res, flags) => {
+          delivered += res;
+          giveBack(flags >>> 16);
+        },
+        releaseBuffer: (bid) => {
+          released.push(bid);
+          giveBack(bid);
+        },
+      });
+      writeSync(clientFd, Buffer.alloc(1, 'a'));
+      await until(() => delivered === 1); // armed, and receiving
+      // Three buffers' worth, received into the ring — the kernel's task work run (GETEVENTS; on a
+      // DEFER_TASKRUN ring nothing else runs it) and the CQEs posted — then the abort, before the
+      // loop has reaped them.
+      writeSync(clientFd, Buffer.alloc(3 * size, 'b'));
+      loop.ring.getEvents();
+      controller.abort();
+      await expect(aborted.done).rejects.toBeInstanceOf(AbortError);
+      await until(() => loop.metrics.inFlight === 0); // the kernel's final CQE has come
+      expect(delivered).toBe(1);
+      expect(released).toHaveLength(3);
+
+      // A consumer iterating the handle leaves with CQEs queued: their buffers go back too.
+      const iterated = receive({ releaseBuffer: (bid) => (released.push(bid), giveBack(bid)) });
+      writeSync(clientFd, Buffer.alloc(1, 'a'));
+      for await (const cqe of iterated) {
+        giveBack(cqe.flags >>> 16);
+        writeSync(clientFd, Buffer.alloc(3 * size, 'b'));
+        loop.ring.getEvents();
+        await until(() => loop.ring.cqReady() === 0); // reaped: queued in the handle, not seen
+        break;
+      }
+      await iterated.done;
+      expect(released).toHaveLength(6);
+
+      // All four buffers are in the ring again: four full receives before it runs dry.
+      const sizes: number[] = [];
+      const again = receive({ onCqe: (res) => sizes.push(res) }); // buffers not given back: the ring drains
+      writeSync(clientFd, Buffer.alloc(5 * size, 'c'));
+      await expect(again.done).rejects.toMatchObject({ code: 'ENOBUFS' });
+      expect(sizes).toEqual([size, size, size, size]);
+
+      br.unregister();
+      client.destroy();
+      peer.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await loop.close();
+    });
+
     it('reads and writes through a registered file', async () => {
       const loop = make();
       const path = join(dir, `${name}-fixed`);

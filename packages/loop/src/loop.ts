@@ -88,6 +88,15 @@ export interface MultishotOptions extends Omit<OpOptions, 'timeout'> {
   onCqe?: (res: number, flags: number) => void;
   /** Whether to re-arm when the kernel ends the operation with this CQE. Default: res > 0 or -ENOBUFS (0 is EOF). */
   rearm?: (res: number, flags: number) => boolean;
+  /**
+   * For an operation that selects provided buffers (IOSQE_BUFFER_SELECT): gives back the buffer of
+   * a CQE no one will see — one the kernel posts after the signal aborted the operation (the
+   * handle has ended, onCqe is no longer called), or after an iterating consumer left. A buffer
+   * the kernel picked is the application's until it adds it to the ring again (liburing's
+   * io_uring_buf_ring_add); a receive aborted with data in flight would otherwise leave the ring
+   * short of the buffers its last CQEs carried.
+   */
+  releaseBuffer?: (bufferId: number) => void;
 }
 
 /** How a Loop sets up its ring: sizes, the in-flight cap, setup flags, SQPOLL, default timeout, io-wq workers. */
@@ -688,6 +697,7 @@ export class Loop {
         },
       },
       options.onCqe,
+      options.releaseBuffer,
     );
     if (this.#state !== 'open') {
       handle.end(this.#poisoned ?? new LoopClosedError());
@@ -1011,6 +1021,7 @@ export class Loop {
     const handle = op.multishot!;
     if (flags & CqeFlag.MORE) {
       if (!(op.flags & Flag.Abandoned)) handle.deliver(res, flags);
+      else handle.drop(flags);
       // Still running after its cancel completed: the cancel missed it. A multishot timeout is
       // off the kernel's timeout list between firing and re-arming, and ASYNC_CANCEL then fails
       // with -ENOENT (6.4+) — so cancel again until the operation's final CQE comes.
@@ -1026,6 +1037,7 @@ export class Loop {
     } catch (error) {
       // The caller's rearm threw: the operation ends with that error, the rest of the batch is settled.
       this.#finish(op);
+      handle.drop(flags); // not delivered: its buffer goes back
       if (!(op.flags & Flag.Abandoned)) handle.end(error);
       return;
     }
@@ -1036,7 +1048,7 @@ export class Loop {
       return;
     }
     this.#finish(op);
-    if (op.flags & Flag.Abandoned) return;
+    if (op.flags & Flag.Abandoned) return handle.drop(flags);
     if (res >= 0 || normalEnd) {
       handle.deliver(res, flags);
       handle.end();

@@ -1,3 +1,5 @@
+import { CqeFlag } from '@uring/abi';
+
 /** One CQE of a multishot operation. */
 export interface MultishotCqe {
   /** The result: >= 0, or -errno. */
@@ -24,6 +26,9 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
   readonly done: Promise<void>;
   #control: MultishotControl;
   #onCqe: ((res: number, flags: number) => void) | undefined;
+  #releaseBuffer: ((bufferId: number) => void) | undefined;
+  /** The iterating consumer has left (return()): CQEs still to come are seen by no one. */
+  #left = false;
   #queue: MultishotCqe[] = [];
   #waiter: ((r: IteratorResult<MultishotCqe>) => void) | undefined;
   #failWaiter: ((e: unknown) => void) | undefined;
@@ -32,9 +37,10 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
   #resolve!: () => void;
   #reject!: (e: unknown) => void;
 
-  constructor(control: MultishotControl, onCqe?: (res: number, flags: number) => void) {
+  constructor(control: MultishotControl, onCqe?: (res: number, flags: number) => void, releaseBuffer?: (bufferId: number) => void) {
     this.#control = control;
     this.#onCqe = onCqe;
+    this.#releaseBuffer = releaseBuffer;
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -78,12 +84,23 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
       }
       return;
     }
+    if (this.#left) return this.drop(flags);
     const cqe = { res, flags };
     if (this.#waiter) {
       const waiter = this.#waiter;
       this.#waiter = this.#failWaiter = undefined;
       waiter({ value: cqe, done: false });
     } else this.#queue.push(cqe);
+  }
+
+  /**
+   * @internal A CQE no one will see — it came after an abort, or after the iterating consumer
+   * left: the provided buffer it carries (IORING_CQE_F_BUFFER, the buffer id in the upper 16 bits
+   * of its flags) is the caller's, and goes back through `releaseBuffer`; without it the buffer
+   * ring would be one buffer short for good.
+   */
+  drop(flags: number): void {
+    if (flags & CqeFlag.BUFFER) this.#releaseBuffer?.(flags >>> 16);
   }
 
   /** @internal the operation is over. */
@@ -115,6 +132,8 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
         });
       },
       return: () => {
+        this.#left = true;
+        for (const cqe of this.#queue.splice(0)) this.drop(cqe.flags);
         if (!this.#ended) this.cancel();
         return Promise.resolve({ value: undefined, done: true });
       },
