@@ -5,7 +5,7 @@ import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import * as http from 'node:http';
 import * as tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getLoop } from '@uring/loop';
 import { createReadStream, pipeline } from '@uring/streams';
 import net, { backend, createHttpServer, sendFile } from './index.js';
 import { TEST_TLS, silentListener, tcpOptions } from './testing.js';
+import { RecvPool } from './recv-pool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -335,6 +337,30 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     const outcome = (impl: typeof net) => howItEnds(impl, (s) => setTimeout(() => s.destroy(), 100), Buffer.alloc(10_000, 1), { pauseOnConnect: true });
     expect(await outcome(net)).toBe(await outcome(impls.node));
     expect(await outcome(impls.node)).toBe('ECONNRESET');
+  });
+
+  it("data that arrives after destroy() resets the connection (the peer reads ECONNRESET), as node:net's, whose socket leaves it in the kernel's queue", async () => {
+    // The first 'data' is one receive of at most 64 KiB: the rest is still coming when the socket is destroyed.
+    const outcome = (impl: typeof net) => howItEnds(impl, (s) => s.once('data', () => s.destroy()), Buffer.alloc(300_000, 1));
+    expect(await outcome(net)).toBe(await outcome(impls.node));
+    expect(await outcome(impls.node)).toBe('ECONNRESET');
+  });
+
+  const [major, minor] = release().split('.').map(Number) as [number, number];
+  const hasPbufStatus = major > 6 || (major === 6 && minor >= 8);
+  const wholeSkip = backend() !== 'io_uring' ? "the receive pool is the io_uring backend's" : !hasPbufStatus ? "reading the buffer ring's head needs Linux 6.8 (PBUF_STATUS)" : undefined;
+  const wholeTitle = 'sockets destroyed while their data arrives give every receive buffer back: the pool stays whole';
+  it.skipIf(wholeSkip !== undefined)(wholeSkip ? `${wholeTitle} — skipped: ${wholeSkip}` : wholeTitle, async () => {
+    // Each destroy() comes with receives still in flight, whose CQEs carry pool buffers; lost, 64
+    // such connections would leave every socket of the thread one shared buffer.
+    const { server, port } = await listening(net, (s) => (s as AnySocket).once('data', () => s.destroy()));
+    for (let k = 0; k < 80; k++) {
+      const client = nodeNet.connect(port, '127.0.0.1', () => client.write(Buffer.alloc(300_000, 1)));
+      client.on('error', () => {}); // ECONNRESET, as the test above shows
+      await new Promise((resolve) => client.on('close', resolve));
+    }
+    await close(server);
+    expect(RecvPool.of(getLoop()).available()).toBe(64);
   });
 
   it("destroying a socket whose received data sits unread in the stream's buffer ends the connection with a FIN, as node:net's (the kernel's queue is empty)", async () => {

@@ -97,6 +97,11 @@ export class RecvPool {
     return this.#buffers[bid]!.subarray(0, length);
   }
 
+  /** How many buffers the kernel can pick now — all ENTRIES whenever no receive holds one (BufferRing.available: 6.8). */
+  available(): number {
+    return this.#ring.available();
+  }
+
   /** Gives buffer `bid` back to the kernel. */
   release(bid: number): void {
     this.#ring.add(this.#addresses[bid]!, SIZE, bid);

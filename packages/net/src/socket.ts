@@ -118,14 +118,19 @@ export class Socket extends Duplex {
   #keepAlive = false;
   #keepAliveDelay = 0;
   /**
-   * Data arrived after destroy(): close(2) resets a connection whose receive queue holds unread
-   * data (RST, not FIN), and with node:net's sockets such data is still in the kernel's queue when
-   * the handle closes; multishot recv has already taken it out, so the close resets itself
-   * (SO_LINGER 0): the peer learns its data was lost. Data received before destroy() and left
-   * unread in the stream's buffer does not count — node:net's socket had read it out of the
-   * kernel too, and its close sends a FIN.
+   * Data had arrived, unseen, when destroy() was called: close(2) resets a connection whose
+   * receive queue holds unread data (RST, not FIN), and with node:net's sockets such data is
+   * still in the kernel's queue when the handle closes; multishot recv has already taken it out,
+   * so the close resets itself (SO_LINGER 0): the peer learns its data was lost. What counts is
+   * what the receive's later CQEs in the batch being reaped carry — a destroy() from a 'data'
+   * handler leaves them — not what arrives while the close waits for sends and the receive's end:
+   * node:net's socket is closed by then, and the peer gets its FIN first. Data received before
+   * destroy() and left unread in the stream's buffer does not count either — node:net's socket
+   * had read it out of the kernel too, and its close sends a FIN.
    */
   #unread = false;
+  /** Set by _destroy until its microtask: the CQEs settled meanwhile are the batch's (see #unread). */
+  #destroyBatch = false;
   /** onread (see SocketOptions): the buffer bytes go into, the function that gives the next one, the callback. */
   #userBuffer: Uint8Array | undefined;
   #bufferGen: (() => Uint8Array) | undefined;
@@ -524,7 +529,8 @@ export class Socket extends Duplex {
         syscall: 'read',
         net: {},
         keep: pool, // the pool holds every buffer the kernel may write into
-        signal: this.#abort.signal,
+        // No abort signal: _destroy cancels it, and its CQEs still come to #onRecv until the last,
+        // which gives their buffers back and tells data that arrived after destroy() (see #unread).
         unref: this.#unref,
         onCqe: (res, flags) => (this.#scope ? this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive) : this.#onRecv(res, flags, pool, receive)),
       },
@@ -559,7 +565,7 @@ export class Socket extends Duplex {
       const bid = flags >>> 16;
       if (this.destroyed) {
         pool.release(bid);
-        this.#unread = true;
+        if (this.#destroyBatch) this.#unread = true;
         return;
       }
       this.bytesRead += res;
@@ -669,7 +675,10 @@ export class Socket extends Duplex {
     this.connecting = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#abort.abort(); // cancels a recv or connect in flight; the loop keeps their buffers until the kernel is done
+    this.#abort.abort(); // cancels a connect in flight; the loop keeps its address until the kernel is done
+    this.#receive?.cancel(); // its last CQEs still come; the descriptor closes after them (see #track)
+    this.#destroyBatch = true;
+    queueMicrotask(() => (this.#destroyBatch = false));
     const finish = () => {
       const fdNow = this.#fd; // a connect that ended meanwhile leaves its descriptor here
       const reset = fdNow !== -1 && this.#unread && !this.#isUnix();
