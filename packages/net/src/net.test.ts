@@ -347,6 +347,30 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   const [major, minor] = release().split('.').map(Number) as [number, number];
+  it("destroy() with a write the peer never takes closes at once, as node:net's: that write's callback without an error, the queued one's ERR_STREAM_DESTROYED; bytesWritten counts whole writes", async () => {
+    const run = async (impl: typeof net) => {
+      const events: string[] = [];
+      const { server, port } = await listening(impl, (s) => {
+        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write 8 MiB: ${(e as NodeJS.ErrnoException)?.code ?? e}`)); // the peer never reads
+        s.write(Buffer.alloc(10, 1), (e) => events.push(`write 10 B: ${(e as NodeJS.ErrnoException)?.code ?? e}`));
+        s.on('close', (hadError) => events.push(`close ${hadError}, bytesWritten ${s.bytesWritten}`));
+        setTimeout(() => {
+          events.push(`bytesWritten ${s.bytesWritten}`); // part of the 8 MiB sent, the rest waiting on the peer
+          s.destroy();
+        }, 50);
+      });
+      const client = nodeNet.connect(port, '127.0.0.1');
+      client.pause();
+      await new Promise<void>((resolve) => server.on('connection', (s) => s.on('close', () => resolve())));
+      client.destroy();
+      await close(server);
+      return events;
+    };
+    const ours = await run(net);
+    expect(ours).toEqual(await run(impls.node));
+    expect(ours).toEqual(['bytesWritten 8388618', 'write 8 MiB: null', 'write 10 B: ERR_STREAM_DESTROYED', 'close false, bytesWritten 8388608']);
+  });
+
   const hasPbufStatus = major > 6 || (major === 6 && minor >= 8);
   const wholeSkip = backend() !== 'io_uring' ? "the receive pool is the io_uring backend's" : !hasPbufStatus ? "reading the buffer ring's head needs Linux 6.8 (PBUF_STATUS)" : undefined;
   const wholeTitle = 'sockets destroyed while their data arrives give every receive buffer back: the pool stays whole';

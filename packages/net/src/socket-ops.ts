@@ -1,4 +1,4 @@
-import { Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop } from '@uring/loop';
 
 /**
@@ -86,6 +86,21 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
   const at = addressOf(vecs);
   const n = some.length;
   getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout }, callback);
+}
+
+/**
+ * Cancels every operation in flight on `fd` (IORING_ASYNC_CANCEL_FD with CANCEL_ALL, 5.19; each
+ * ends with ECANCELED): for a send that waits on a peer that takes no data — node:net's close
+ * cancels its pending writes (libuv's UV_ECANCELED). Resolves how many were cancelled; 0 when
+ * none was left (ENOENT).
+ */
+export function cancelAll(fd: number): Promise<number> {
+  return getLoop()
+    .submit((s, i) => s.prepCancelFd(i, fd, CancelFlag.ALL), { syscall: 'cancel' })
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return 0;
+      throw error;
+    });
 }
 
 export function shutdown(fd: number): Promise<number> {

@@ -100,7 +100,12 @@ export class Socket extends Duplex {
   #wantRead = false;
   #inflight = 0;
   #idle: (() => void) | undefined;
+  /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
+  /** The bytes of the write being sent (Writable sends one at a time), counted in #bytesWritten already and in writableLength still. */
+  #writing = 0;
+  /** Sends in flight: what destroy() cancels (see _destroy). */
+  #sending = 0;
   #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #peer: SocketAddress | undefined;
@@ -273,7 +278,7 @@ export class Socket extends Duplex {
 
   get bytesWritten(): number | undefined {
     if (!(#fd in this)) return undefined;
-    return this.#bytesWritten + this.writableLength;
+    return this.#bytesWritten + this.writableLength - this.#writing;
   }
 
   get bufferSize(): number {
@@ -616,6 +621,10 @@ export class Socket extends Duplex {
       return;
     }
     this.#inflight++;
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    this.#bytesWritten += total;
+    this.#writing = total;
     this.#sendFrom(buffers, callback);
   }
 
@@ -629,7 +638,9 @@ export class Socket extends Duplex {
       process.nextTick(() => this.#wrote(callback)); // as node:net calls back a write done at once
       return;
     }
+    this.#sending++;
     ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => {
+      this.#sending--;
       if (this.#scope) this.#scope.runInAsyncScope(this.#sent, this, rest, callback, error, n);
       else this.#sent(rest, callback, error, n);
     });
@@ -639,8 +650,10 @@ export class Socket extends Duplex {
   #sent(rest: readonly ArrayBufferView[], callback: (error?: Error | null) => void, error: Error | null, n: number): void {
     // Refused unsent by a loop retired after a credentials change: sent again on getLoop()'s new loop.
     if (error instanceof CredentialsChangedError) return this.#sendFrom(rest, callback);
+    // Destroyed meanwhile (its send cancelled, or failed since): no error, as node:net's
+    // onWriteComplete calls back a destroyed stream's write.
+    if (this.destroyed) return this.#wrote(callback);
     if (error) return this.#wrote(callback, error);
-    this.#bytesWritten += n;
     this.#touch();
     const next = viewsAfter(rest, n);
     if (next.length > 0) this.#sendFrom(next, callback);
@@ -649,6 +662,7 @@ export class Socket extends Duplex {
 
   /** The write is over: its callback, then the count _destroy waits on (also if the callback throws). */
   #wrote(callback: (error?: Error | null) => void, error?: Error): void {
+    this.#writing = 0; // out of writableLength with this callback
     try {
       callback(error);
     } finally {
@@ -679,6 +693,10 @@ export class Socket extends Duplex {
     this.#receive?.cancel(); // its last CQEs still come; the descriptor closes after them (see #track)
     this.#destroyBatch = true;
     queueMicrotask(() => (this.#destroyBatch = false));
+    // A send the peer takes no data for would hold the close back for ever: cancelled, as node:net's
+    // close cancels its writes. Refused (a loop closed, or retired by a credentials change, whose
+    // sends a new loop cannot cancel), it ends when the peer takes the data or the connection drops.
+    if (this.#sending > 0 && this.#fd !== -1) ops.cancelAll(this.#fd).catch(() => undefined);
     const finish = () => {
       const fdNow = this.#fd; // a connect that ended meanwhile leaves its descriptor here
       const reset = fdNow !== -1 && this.#unread && !this.#isUnix();
