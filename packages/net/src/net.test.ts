@@ -371,6 +371,28 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(ours).toEqual(['bytesWritten 8388618', 'write 8 MiB: null', 'write 10 B: ERR_STREAM_DESTROYED', 'close false, bytesWritten 8388608']);
   });
 
+  it("destroyed by an error with a write waiting on the peer: 'error' first, then that write's callback, then 'close' — as node:net's", async () => {
+    const run = async (impl: typeof net) => {
+      const events: string[] = [];
+      const { server, port } = await listening(impl, (s) => {
+        s.on('error', (e) => events.push(`error ${(e as NodeJS.ErrnoException).code}`));
+        s.on('close', (hadError) => events.push(`close ${hadError}`));
+        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write: ${(e as NodeJS.ErrnoException)?.code ?? e}`)); // the peer never reads
+        s.end(() => events.push('end callback'));
+        setTimeout(() => s.write('after end'), 20); // ERR_STREAM_WRITE_AFTER_END destroys the socket
+      });
+      const client = nodeNet.connect(port, '127.0.0.1');
+      client.pause();
+      await new Promise<void>((resolve) => server.on('connection', (s) => s.on('close', () => resolve())));
+      client.destroy();
+      await close(server);
+      return events;
+    };
+    const ours = await run(net);
+    expect(ours).toEqual(await run(impls.node));
+    expect(ours).toEqual(['error ERR_STREAM_WRITE_AFTER_END', 'write: null', 'end callback', 'close true']);
+  });
+
   const hasPbufStatus = major > 6 || (major === 6 && minor >= 8);
   const wholeSkip = backend() !== 'io_uring' ? "the receive pool is the io_uring backend's" : !hasPbufStatus ? "reading the buffer ring's head needs Linux 6.8 (PBUF_STATUS)" : undefined;
   const wholeTitle = 'sockets destroyed while their data arrives give every receive buffer back: the pool stays whole';

@@ -697,21 +697,22 @@ export class Socket extends Duplex {
     // close cancels its writes. Refused (a loop closed, or retired by a credentials change, whose
     // sends a new loop cannot cancel), it ends when the peer takes the data or the connection drops.
     if (this.#sending > 0 && this.#fd !== -1) ops.cancelAll(this.#fd).catch(() => undefined);
+    // Done at once, as node:net's _destroy, whose handle closes later: the error goes out (next
+    // tick) before the callbacks of writes cancelled with the close, and before 'close'.
+    callback(error);
     const finish = () => {
       const fdNow = this.#fd; // a connect that ended meanwhile leaves its descriptor here
       const reset = fdNow !== -1 && this.#unread && !this.#isUnix();
       this.#fd = -1;
       if (fdNow === -1 && !this.#connectCalled) {
         // Never connected nor connecting (node:net: no handle): 'close' with no argument, next tick.
-        callback(error);
         process.nextTick(() => this.#emitClose());
         return;
       }
       if (reset) ops.setLinger(fdNow, 0);
       const closed = fdNow === -1 ? Promise.resolve(0) : ops.close(fdNow);
-      callback(error);
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
-      // close callback: the error goes out in a nextTick queued by callback(), and code that
+      // close callback: the error went out in a nextTick queued by callback(), and code that
       // awaits 'error', then 'close', must still see both whenever the close's CQE is reaped.
       closed.finally(() => setImmediate(() => this.#emitClose(this.#hadError))).catch(() => undefined);
     };
