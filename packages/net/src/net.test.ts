@@ -347,47 +347,45 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   const [major, minor] = release().split('.').map(Number) as [number, number];
+  /** What `onConnection` logs on `impl`'s server socket, whose peer (node:net) never reads, until that socket closes. */
+  const withSilentPeer = async (impl: typeof net, onConnection: (s: AnySocket, events: string[]) => void) => {
+    const events: string[] = [];
+    const { server, port } = await listening(impl, (s) => onConnection(s, events));
+    const client = nodeNet.connect(port, '127.0.0.1');
+    client.pause();
+    await new Promise<void>((resolve) => server.on('connection', (s) => s.on('close', () => resolve())));
+    client.destroy();
+    await close(server);
+    return events;
+  };
+  /** A callback's or an event's error as its code. */
+  const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code ?? e;
+
   it("destroy() with a write the peer never takes closes at once, as node:net's: that write's callback without an error, the queued one's ERR_STREAM_DESTROYED; bytesWritten counts whole writes", async () => {
-    const run = async (impl: typeof net) => {
-      const events: string[] = [];
-      const { server, port } = await listening(impl, (s) => {
-        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write 8 MiB: ${(e as NodeJS.ErrnoException)?.code ?? e}`)); // the peer never reads
-        s.write(Buffer.alloc(10, 1), (e) => events.push(`write 10 B: ${(e as NodeJS.ErrnoException)?.code ?? e}`));
+    const run = (impl: typeof net) =>
+      withSilentPeer(impl, (s, events) => {
+        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write 8 MiB: ${code(e)}`));
+        s.write(Buffer.alloc(10, 1), (e) => events.push(`write 10 B: ${code(e)}`));
         s.on('close', (hadError) => events.push(`close ${hadError}, bytesWritten ${s.bytesWritten}`));
         setTimeout(() => {
           events.push(`bytesWritten ${s.bytesWritten}`); // part of the 8 MiB sent, the rest waiting on the peer
           s.destroy();
         }, 50);
       });
-      const client = nodeNet.connect(port, '127.0.0.1');
-      client.pause();
-      await new Promise<void>((resolve) => server.on('connection', (s) => s.on('close', () => resolve())));
-      client.destroy();
-      await close(server);
-      return events;
-    };
     const ours = await run(net);
     expect(ours).toEqual(await run(impls.node));
     expect(ours).toEqual(['bytesWritten 8388618', 'write 8 MiB: null', 'write 10 B: ERR_STREAM_DESTROYED', 'close false, bytesWritten 8388608']);
   });
 
   it("destroyed by an error with a write waiting on the peer: 'error' first, then that write's callback, then 'close' — as node:net's", async () => {
-    const run = async (impl: typeof net) => {
-      const events: string[] = [];
-      const { server, port } = await listening(impl, (s) => {
-        s.on('error', (e) => events.push(`error ${(e as NodeJS.ErrnoException).code}`));
+    const run = (impl: typeof net) =>
+      withSilentPeer(impl, (s, events) => {
+        s.on('error', (e) => events.push(`error ${code(e)}`));
         s.on('close', (hadError) => events.push(`close ${hadError}`));
-        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write: ${(e as NodeJS.ErrnoException)?.code ?? e}`)); // the peer never reads
+        s.write(Buffer.alloc(8 << 20, 1), (e) => events.push(`write: ${code(e)}`));
         s.end(() => events.push('end callback'));
         setTimeout(() => s.write('after end'), 20); // ERR_STREAM_WRITE_AFTER_END destroys the socket
       });
-      const client = nodeNet.connect(port, '127.0.0.1');
-      client.pause();
-      await new Promise<void>((resolve) => server.on('connection', (s) => s.on('close', () => resolve())));
-      client.destroy();
-      await close(server);
-      return events;
-    };
     const ours = await run(net);
     expect(ours).toEqual(await run(impls.node));
     expect(ours).toEqual(['error ERR_STREAM_WRITE_AFTER_END', 'write: null', 'end callback', 'close true']);
