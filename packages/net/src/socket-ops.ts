@@ -91,16 +91,11 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
 /**
  * Cancels every operation in flight on `fd` (IORING_ASYNC_CANCEL_FD with CANCEL_ALL, 5.19; each
  * ends with ECANCELED): for a send that waits on a peer that takes no data — node:net's close
- * cancels its pending writes (libuv's UV_ECANCELED). Resolves how many were cancelled; 0 when
- * none was left (ENOENT).
+ * cancels its pending writes (libuv's UV_ECANCELED). Resolves how many were cancelled; rejects with
+ * ENOENT when none was left.
  */
 export function cancelAll(fd: number): Promise<number> {
-  return getLoop()
-    .submit((s, i) => s.prepCancelFd(i, fd, CancelFlag.ALL), { syscall: 'cancel' })
-    .catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return 0;
-      throw error;
-    });
+  return getLoop().submit((s, i) => s.prepCancelFd(i, fd, CancelFlag.ALL), { syscall: 'cancel' });
 }
 
 export function shutdown(fd: number): Promise<number> {

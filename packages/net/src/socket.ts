@@ -102,10 +102,11 @@ export class Socket extends Duplex {
   #idle: (() => void) | undefined;
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
-  /** The bytes of the write being sent (Writable sends one at a time), counted in #bytesWritten already and in writableLength still. */
+  /**
+   * The bytes of the write being sent (Writable sends one at a time), counted in #bytesWritten
+   * already and in writableLength still; not 0 while its send is in flight (what destroy() cancels).
+   */
   #writing = 0;
-  /** Sends in flight: what destroy() cancels (see _destroy). */
-  #sending = 0;
   #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #peer: SocketAddress | undefined;
@@ -157,7 +158,7 @@ export class Socket extends Duplex {
    * descriptor) takes the context it is made in: its server's listen() (see Server), which is the
    * top level where node:net's accepted sockets run unless listen() itself ran in a context.
    */
-  #scope: AsyncResource | undefined;
+  #scope!: AsyncResource; // set with the descriptor (#adopt) or at connect(), before any operation on it
   /** The signal given to the constructor (or net.connect): its abort destroys the socket. */
   #signal: AbortSignal | undefined;
   /** 'close' has been emitted: connect() may start a new connection on this object (see #renew). */
@@ -537,7 +538,7 @@ export class Socket extends Duplex {
         // No abort signal: _destroy cancels it, and its CQEs still come to #onRecv until the last,
         // which gives their buffers back and tells data that arrived after destroy() (see #unread).
         unref: this.#unref,
-        onCqe: (res, flags) => (this.#scope ? this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive) : this.#onRecv(res, flags, pool, receive)),
+        onCqe: (res, flags) => this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive),
       },
     );
     this.#receive = receive;
@@ -560,7 +561,7 @@ export class Socket extends Duplex {
       else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
     const scope = this.#scope;
-    const ended = receive.done.then(scope ? scope.bind(over) : over, scope ? scope.bind(failed) : failed);
+    const ended = receive.done.then(scope.bind(over), scope.bind(failed));
     this.#track(ended);
   }
 
@@ -638,12 +639,7 @@ export class Socket extends Duplex {
       process.nextTick(() => this.#wrote(callback)); // as node:net calls back a write done at once
       return;
     }
-    this.#sending++;
-    ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => {
-      this.#sending--;
-      if (this.#scope) this.#scope.runInAsyncScope(this.#sent, this, rest, callback, error, n);
-      else this.#sent(rest, callback, error, n);
-    });
+    ops.send(this.#fd, rest, this.#sendTimeout, (error, n) => this.#scope.runInAsyncScope(this.#sent, this, rest, callback, error, n));
   }
 
   /** A send's completion: the rest sent, or the write called back. */
@@ -696,7 +692,7 @@ export class Socket extends Duplex {
     // A send the peer takes no data for would hold the close back for ever: cancelled, as node:net's
     // close cancels its writes. Refused (a loop closed, or retired by a credentials change, whose
     // sends a new loop cannot cancel), it ends when the peer takes the data or the connection drops.
-    if (this.#sending > 0 && this.#fd !== -1) ops.cancelAll(this.#fd).catch(() => undefined);
+    if (this.#writing > 0 && this.#fd !== -1) ops.cancelAll(this.#fd).catch(() => undefined); // ENOENT: it had just ended
     // Done at once, as node:net's _destroy, whose handle closes later: the error goes out (next
     // tick) before the callbacks of writes cancelled with the close, and before 'close'.
     callback(error);
