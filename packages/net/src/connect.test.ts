@@ -460,7 +460,7 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
-  it('resetAndDestroy: the peer sees ECONNRESET, not an end; a Unix socket cannot; a closed socket errors', async () => {
+  it('resetAndDestroy: the peer sees ECONNRESET, not an end; an open Unix socket cannot; a destroyed one ignores it; a never-connected socket errors', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {
       const seen: unknown[] = [];
@@ -499,6 +499,26 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     }
     expect(unixErrors[1]).toEqual(unixErrors[0]);
     expect(unixErrors[0]).toMatchObject({ code: 'ERR_INVALID_HANDLE_TYPE' });
+    // Destroyed, a Unix socket has no handle left to refuse: nothing happens (found by fuzz/connections.mjs).
+    const afterDestroy = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = impl.connect(path) as AnySocket;
+      await once(socket, 'connect');
+      const events: string[] = [];
+      socket.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+      socket.on('close', () => events.push('close'));
+      socket.destroy();
+      let threw;
+      try {
+        expect(socket.resetAndDestroy()).toBe(socket);
+      } catch (e) {
+        threw = (e as NodeJS.ErrnoException).code;
+      }
+      await once(socket, 'close');
+      afterDestroy.push({ threw, events });
+    }
+    expect(afterDestroy[1]).toEqual(afterDestroy[0]);
+    expect(afterDestroy[0]).toEqual({ threw: undefined, events: ['close'] });
     await close(unix);
 
     const neverConnected = [];

@@ -897,7 +897,8 @@ export class Socket extends Duplex {
    * destroyed with ERR_SOCKET_CLOSED.
    */
   resetAndDestroy(): this {
-    if (this.#fd === -1 && !this.connecting) {
+    // No handle (never connected, or destroyed: node:net drops it in _destroy): nothing to reset.
+    if ((this.#fd === -1 && !this.connecting) || this.destroyed) {
       this.destroy(socketClosed());
       return this;
     }
