@@ -9,21 +9,9 @@
 // rename, unlink, mkdir, rmdir) runs alone.
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
+import { rng } from '../../../scripts/rng.mjs';
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same sequence. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  const pick = (xs) => xs[int(xs.length)];
-  return { next, int, pick, chance: (p) => next() < p };
-}
+export { rng };
 
 // Existing files are drawn most often; the rest make the errors (missing, through a file, empty).
 const NAMES = ['f0', 'f0', 'f0', 'f1', 'f1', 'f2', 'd/f3', 'd/f3', 'd', 'd/e', 'nope/x', 'f0/x', ''];

@@ -1,0 +1,83 @@
+import * as nodeNet from 'node:net';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error -- a plain ES module shared with fuzz/run.mjs (the long run on demand)
+import { fuzzOne, rng } from '../fuzz/connections.mjs';
+import net, { backend } from './index.js';
+
+// The short CI run of the connection fuzzer: fixed seeds, so a failure here replays with
+// `node fuzz/run.mjs --seed <seed> --sequences 1 --steps <steps>` (the message names it).
+const SEEDS = 80;
+const STEPS = 40;
+
+type Result = { seed: number; steps: number; ops: number; graceful: boolean } | { seed: number; step: number; label: string; log: string[] };
+type NetLike = Pick<typeof net, 'connect' | 'createServer'>;
+
+/** `net` with `patch` applied to every socket it makes, client or server side: a planted bug. */
+function planted(patch: (socket: nodeNet.Socket) => void): NetLike {
+  return {
+    connect: ((options: nodeNet.NetConnectOpts) => {
+      const socket = net.connect(options);
+      patch(socket as unknown as nodeNet.Socket);
+      return socket;
+    }) as NetLike['connect'],
+    createServer: ((options: nodeNet.ServerOpts, listener: (socket: nodeNet.Socket) => void) =>
+      net.createServer(options, (socket) => {
+        patch(socket as unknown as nodeNet.Socket);
+        listener(socket as unknown as nodeNet.Socket);
+      })) as unknown as NetLike['createServer'],
+  };
+}
+
+/** The first broken sequence among the CI seeds, or undefined. */
+async function firstBroken(impl: NetLike | typeof nodeNet, seeds = SEEDS): Promise<Result | undefined> {
+  for (let seed = 1; seed <= seeds; seed++) {
+    const result: Result = await fuzzOne(seed, STEPS, impl);
+    if ('label' in result) return result;
+  }
+  return undefined;
+}
+
+describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, () => {
+  it('the generator is seeded: the same seed draws the same numbers', () => {
+    const [a, b] = [rng(7), rng(7)];
+    expect(Array.from({ length: 5 }, () => a.int(1000))).toEqual(Array.from({ length: 5 }, () => b.int(1000)));
+  });
+
+  it(`${SEEDS} seeded sequences of ${STEPS} steps: the data arrives intact and in order, every write calls back, the connection closes`, async () => {
+    let ops = 0;
+    let graceful = 0;
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const result: Result = await fuzzOne(seed, STEPS, net);
+      const replay = `replay: node fuzz/run.mjs --seed ${seed} --sequences 1 --steps ${STEPS}`;
+      expect('label' in result ? { label: result.label, log: result.log } : undefined, replay).toBeUndefined();
+      if ('ops' in result) {
+        ops += result.ops;
+        if (result.graceful) graceful++;
+      }
+    }
+    expect(ops).toBe(SEEDS * STEPS);
+    expect(graceful).toBeGreaterThan(SEEDS / 5); // enough connections nobody broke, where every byte must arrive
+  }, 120_000);
+
+  it(`node:net passes the same checks on the first ${SEEDS / 2} seeds (the checks ask nothing node:net does not do)`, async () => {
+    expect(await firstBroken(nodeNet, SEEDS / 2)).toBeUndefined();
+  }, 120_000);
+
+  it('catches planted bugs: a write one byte short, and a large write that never calls back', async () => {
+    const short = planted((socket) => {
+      const write = socket.write;
+      socket.write = function (this: nodeNet.Socket, chunk: Buffer, ...rest: unknown[]) {
+        return (write as (...args: unknown[]) => boolean).call(this, chunk.length > 1 ? chunk.subarray(1) : chunk, ...rest);
+      } as typeof socket.write;
+    });
+    expect(await firstBroken(short)).toMatchObject({ label: expect.stringMatching(/wrong byte|received \d+ of \d+ bytes/) });
+
+    const forgetful = planted((socket) => {
+      const write = socket.write;
+      socket.write = function (this: nodeNet.Socket, chunk: Buffer, callback?: (error?: Error | null) => void) {
+        return (write as (...args: unknown[]) => boolean).call(this, chunk, chunk.length >= 1 << 20 ? () => undefined : callback);
+      } as typeof socket.write;
+    });
+    expect(await firstBroken(forgetful)).toMatchObject({ label: expect.stringMatching(/write callbacks never came/) });
+  }, 120_000);
+});
