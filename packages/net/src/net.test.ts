@@ -995,6 +995,99 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     }
   });
 
+  it('sendFile: writes made after the call — at once, and while it runs — follow the file, whole, to a peer that reads slowly', async () => {
+    // Found by hand (2026-12-06): a 24 MiB write made right after sendFile() was interleaved with
+    // the file's bytes on the ring (its send beside the splice), and one made while it ran landed
+    // amid them in the fallback (createReadStream piped into the socket).
+    const file = join(dir, 'send-file-order.bin');
+    const content = randomBytes(8 << 20);
+    writeFileSync(file, content);
+    const fd = openSync(file, 'r');
+    try {
+      const [atOnce, meanwhile, after] = [randomBytes(6 << 20), randomBytes(6 << 20), Buffer.from(':end')];
+      let sent: number | undefined;
+      const { server, port } = await listening(net, (async (socket: AnySocket) => {
+        const done = sendFile(socket, fd);
+        socket.write(atOnce);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        socket.write(meanwhile);
+        sent = await done;
+        socket.end(after);
+      }) as never);
+      const client = nodeNet.connect(port, '127.0.0.1');
+      client.pause(); // the kernel's buffers fill: the writes wait for room
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      client.resume();
+      const got = await collect(client as unknown as AnySocket);
+      const expected = Buffer.concat([content, atOnce, meanwhile, after]);
+      expect(got.length).toBe(expected.length);
+      expect(got.equals(expected)).toBe(true);
+      expect(sent).toBe(content.length);
+      await close(server);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('sendFile: corked among writes it keeps its place; aborted midway, what follows comes after the part sent; a socket destroyed midway rejects ERR_SOCKET_CLOSED', async () => {
+    const file = join(dir, 'send-file-abort.bin');
+    const content = randomBytes(16 << 20);
+    writeFileSync(file, content);
+    const fd = openSync(file, 'r');
+    try {
+      const outcomes: unknown[] = [];
+      const handlers = [
+        async (socket: AnySocket) => {
+          socket.cork();
+          socket.write('a');
+          const done = sendFile(socket, fd, 0, 5);
+          socket.write('b');
+          socket.uncork();
+          outcomes.push(await done);
+          socket.end();
+        },
+        async (socket: AnySocket) => {
+          const controller = new AbortController();
+          const done = sendFile(socket, fd, 0, Infinity, { signal: controller.signal });
+          setTimeout(() => controller.abort(), 30);
+          outcomes.push(await done.catch((error) => error.name));
+          socket.end('after');
+        },
+        async (socket: AnySocket) => {
+          const done = sendFile(socket, fd);
+          setTimeout(() => socket.destroy(), 30);
+          outcomes.push(await done.catch((error) => error.code));
+        },
+      ];
+      const { server, port } = await listening(net, ((socket: AnySocket) => void handlers.shift()!(socket)) as never);
+      const read = async (pauseFirst: boolean) => {
+        const client = nodeNet.connect(port, '127.0.0.1');
+        client.on('error', () => undefined); // the destroyed one may reset
+        if (pauseFirst) {
+          client.pause(); // the file waits for room when the abort or destroy comes
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const chunks: Buffer[] = [];
+        client.on('data', (d) => chunks.push(d));
+        client.resume();
+        await once(client, 'close');
+        return Buffer.concat(chunks);
+      };
+      expect((await read(false)).toString('latin1')).toBe(`a${content.subarray(0, 5).toString('latin1')}b`);
+      const aborted = await read(true);
+      const part = aborted.length - 'after'.length;
+      expect(part).toBeGreaterThan(0);
+      expect(part).toBeLessThan(content.length);
+      expect(aborted.subarray(0, part).equals(content.subarray(0, part))).toBe(true);
+      expect(aborted.subarray(part).toString()).toBe('after');
+      await read(true);
+      expect(outcomes).toEqual([5, 'AbortError', 'ERR_SOCKET_CLOSED']);
+      await close(server);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('pipeline(createReadStream(file), socket) takes the kernel path into a @uring/net socket', async () => {
     const file = join(dir, 'pipeline.bin');
     const content = randomBytes((5 << 20) + 11);

@@ -102,6 +102,8 @@ export class Socket extends Duplex {
   #idle: (() => void) | undefined;
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
+  /** The write-queue chunks of sendFile() calls, and the splice each stands for (run when its turn comes; calls back when done). */
+  readonly #splices = new WeakMap<Buffer, (done: (error?: Error | null) => void) => void>();
   /**
    * The bytes of the write being sent (Writable sends one at a time), counted in #bytesWritten
    * already and in writableLength still; not 0 while its send is in flight (what destroy() cancels).
@@ -599,12 +601,26 @@ export class Socket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#send(chunk.length > 0 ? [chunk] : [], callback);
+    const splice = this.#splices.get(chunk);
+    if (splice) this.#send([], (error) => (error ? callback(error) : splice(callback))); // once connected
+    else this.#send(chunk.length > 0 ? [chunk] : [], callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const buffers: Buffer[] = [];
-    for (const { chunk } of chunks) if (chunk.length > 0) buffers.push(chunk);
+    for (let k = 0; k < chunks.length; k++) {
+      const splice = this.#splices.get(chunks[k]!.chunk);
+      if (splice) {
+        // A sendFile() among them: what was written before it, then the file, then the rest.
+        const rest = chunks.slice(k + 1);
+        this.#send(buffers, (error) => {
+          if (error) return callback(error);
+          splice(() => (rest.length > 0 ? this._writev(rest, callback) : callback()));
+        });
+        return;
+      }
+      if (chunks[k]!.chunk.length > 0) buffers.push(chunks[k]!.chunk);
+    }
     this.#send(buffers, callback);
   }
 
@@ -725,34 +741,49 @@ export class Socket extends Duplex {
   /**
    * Sends `length` bytes (Infinity: to the end) of the file open as `fd`, from `offset`, after
    * everything already written: IORING_OP_SPLICE (5.7) through a pipe, so file pages reach the
-   * socket without passing through JavaScript (sendfile(2)'s path, on the ring). Writes made while
-   * it runs are held (corked) and follow it. Resolves the bytes sent; counts them in bytesWritten.
-   * Rejects with ERR_SOCKET_CLOSED on a closed socket, or the splice's error (the socket is left
-   * to the caller, as a failed write callback would).
+   * socket without passing through JavaScript (sendfile(2)'s path, on the ring). It takes its turn
+   * in the socket's write queue, so writes made after the call — also before it settles — follow
+   * the file's bytes. Resolves the bytes sent; counts them in bytesWritten. Rejects with
+   * ERR_SOCKET_CLOSED when the socket is closed or closes first, or with the splice's error or an
+   * AbortError (the socket is then left to the caller).
    */
   async sendFile(fd: number, offset = 0, length = Infinity, options: { signal?: AbortSignal } = {}): Promise<number> {
     validateSendFile(this, fd, offset, length);
-    // Everything queued before this call goes first.
-    await new Promise<void>((resolve, reject) => this.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
-    if (this.#fd === -1) throw socketClosed();
-    const signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal;
-    const socketFd = this.#fd;
-    this.cork();
-    const sent = splice(fd, offset, socketFd, -1, length, {
-      signal,
-      check: () => {
-        if (this.#fd !== socketFd) throw socketClosed();
-      },
+    return new Promise<number>((resolve, reject) => {
+      // Its place in the write queue: a chunk of its own, which _write/_writev splice at once
+      // everything written before it has been sent, holding what is written after it meanwhile.
+      const marker = Buffer.alloc(0);
+      this.#splices.set(marker, (done) => {
+        this.#splices.delete(marker);
+        if (this.#fd === -1) {
+          reject(socketClosed());
+          return done();
+        }
+        const signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal;
+        const socketFd = this.#fd;
+        const sent = splice(fd, offset, socketFd, -1, length, {
+          signal,
+          check: () => {
+            if (this.#fd !== socketFd) throw socketClosed();
+          },
+        });
+        this.#track(sent);
+        // A failed splice rejects the promise and leaves the socket to the caller: the queue goes on.
+        sent
+          .then(
+            (n) => {
+              this.#bytesWritten += n;
+              this.#touch();
+              resolve(n);
+            },
+            (error: Error) => reject(this.destroyed ? socketClosed() : error),
+          )
+          .finally(() => done());
+      });
+      this.write(marker, (error) => {
+        if (error && this.#splices.delete(marker)) reject(this.destroyed ? socketClosed() : error); // never reached its turn
+      });
     });
-    this.#track(sent);
-    try {
-      const n = await sent;
-      this.#bytesWritten += n;
-      this.#touch();
-      return n;
-    } finally {
-      this.uncork();
-    }
   }
 
   /**
