@@ -1,6 +1,6 @@
 // Connection fuzzing: seeded random lives of one connection — writes of 0 B to 3 MiB (corked
 // into writev too, and bursts of 9 MiB that outgrow the kernel's buffers when the peer stops
-// reading), end, destroy, resetAndDestroy, pause and resume, timeouts, on the socket under
+// reading), sendFile() of as much among them, end, destroy, resetAndDestroy, pause and resume, timeouts, on the socket under
 // test and on its peer — with the socket under test from the `net` given (ours, or node:net to
 // check the checks) and its peer node:net's, or in one sequence of three from `net` too. Every step's outcome that does not hang on
 // timing is checked against what a node:net socket guarantees:
@@ -12,10 +12,12 @@
 //     all the data, nothing after 'close' — and 'close' must come: a destroyed socket closes
 //     within the deadline while its peer still reads nothing, and the connection closes once
 //     both sides have read everything and ended;
+//   - the server: its close() (mid-way, or at the end) calls back, and not before its connection
+//     is destroyed;
 //   - descriptors: as many sockets open after the sequence as before it.
 // Timing-bound outcomes (how much a destroyed connection delivered, which error a reset gives,
 // whether a timeout fired) are logged but not compared.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +105,7 @@ export async function fuzzOne(seed, steps, net, { deadline = 20_000 } = {}) {
   // Gentle sequences never end, destroy or reset mid-way (both sides end at the close): all the data must arrive.
   const gentle = r.int(5) < 2;
   // One client under test in four reads through onread (node:net's reads into one buffer, no 'data' events).
-  const onread = role !== 'server' && r.int(4) === 0 ? r.pick([1, 100, 65536]) : 0;
+  const onread = role !== 'server' && r.int(4) === 0 ? r.pick([100, 4096, 65536]) : 0;
   const out = new Stream(seed * 2 + 1); // s → p
   const back = new Stream(seed * 2 + 2); // p → s
   const path = unix ? join(tmpdir(), `uring-net-fuzz-${process.pid}-${seed}-${++sequence}.sock`) : undefined;
@@ -123,17 +125,17 @@ export async function fuzzOne(seed, steps, net, { deadline = 20_000 } = {}) {
   // s: the socket under test; p: its peer (node:net's, or for 'pair' the same net's).
   const [s, p] = role === 'server' ? [other, dialed] : [dialed, other];
   try {
-    return await live(seed, steps, r, { s, p, out, back, listener, unix, gentle, log, fdsBefore, deadline });
+    return await live(seed, steps, r, { net, s, p, accepted: other, out, back, listener, unix, gentle, log, fdsBefore, deadline });
   } finally {
     // After a broken check too: the next sequence starts from nothing.
     s.destroy();
     p.destroy();
-    if (listener.listening) await new Promise((resolve) => listener.close(resolve));
+    if (listener.listening) await new Promise((resolve) => listener.close(resolve)); // (a broken check left it open)
   }
 }
 
 /** The sequence's steps and checks on the connected pair (see fuzzOne). */
-async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, log, fdsBefore, deadline }) {
+async function live(seed, steps, r, { net, s, p, accepted, out, back, listener, unix, gentle, log, fdsBefore, deadline }) {
   // What happened to s, in order (timeouts and drains aside), and the state the checks need.
   const events = [];
   const state = { sDone: false, pDone: false, sError: undefined, pError: undefined, broken: false, pEnded: false, sEnded: false };
@@ -168,6 +170,16 @@ async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, l
   p.on('close', () => {
     state.pDone = true;
   });
+
+  // The server's close(), mid-way or at the end: its callback only once its connection is destroyed.
+  const serverClose = { asked: false, done: false, early: false };
+  const closeServer = () => {
+    serverClose.asked = true;
+    listener.close(() => {
+      serverClose.done = true;
+      if (!accepted.destroyed) serverClose.early = true; // (node:net's may come before the socket's 'close' event, not before its destroy)
+    });
+  };
 
   const breaks = (label) => ({ seed, step: stepNow, label, log });
   let stepNow = 0;
@@ -206,15 +218,48 @@ async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, l
     }
   };
 
+  /**
+   * sendFile() of the next `size` bytes, put in a file first (node:net has no sendFile: there, the
+   * same bytes as a write). Its promise is recorded apart from write callbacks, whose order
+   * against it is not the writes' order (node:net calls a write back from nextTick).
+   */
+  const files = { started: 0, settled: 0, failed: 0, fds: [] };
+  const sendFileOut = (size) => {
+    if (!net.sendFile) return writeOut(size);
+    const id = `f${files.started}`;
+    const path = join(tmpdir(), `uring-net-fuzz-${process.pid}-${seed}-${id}.bin`);
+    writeFileSync(path, out.chunk(size));
+    const fd = openSync(path, 'r');
+    unlinkSync(path);
+    files.fds.push(fd);
+    files.started++;
+    log.push(`s sendFile #${id} ${size}`);
+    net.sendFile(s, fd, 0, size).then(
+      (n) => {
+        files.settled++;
+        if (n !== size) log.push(`s sendFile #${id} sent ${n}`);
+        if (n !== size) files.failed++;
+      },
+      (error) => {
+        files.settled++;
+        files.failed++;
+        log.push(`s sendFile #${id} rejected: ${error.code}`);
+      },
+    );
+    return true;
+  };
+
   for (; stepNow < steps; stepNow++) {
     let op = r.int(100);
     // Gentle: an end, destroy or reset becomes a wait.
     if (gentle && ((op >= 36 && op < 46) || (op >= 78 && op < 82))) op = 99;
     ops++;
-    if (op < 30) {
-      // 1 write in 10 is a burst (3 × 3 MiB): more than the kernel buffers for a peer that stopped reading.
-      const sizes = op < 27 ? [r.pick(SIZES)] : [3 << 20, 3 << 20, 3 << 20];
+    if (op < 24 || (op >= 27 && op < 30)) {
+      // 1 write in 9 is a burst (3 × 3 MiB): more than the kernel buffers for a peer that stopped reading.
+      const sizes = op < 24 ? [r.pick(SIZES)] : [3 << 20, 3 << 20, 3 << 20];
       for (const size of sizes) if (!writeOut(size)) return breaks(`write threw ${threw.code ?? threw}`);
+    } else if (op < 27) {
+      sendFileOut(r.pick(SIZES));
     } else if (op < 36) {
       const n = 2 + r.int(4);
       log.push(`s cork, ${n} writes, uncork`);
@@ -277,6 +322,9 @@ async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, l
     } else if (op < 94) {
       log.push('p resume');
       p.resume();
+    } else if (op === 94) {
+      log.push('server close');
+      if (!serverClose.asked) closeServer(); // the connection goes on
     } else {
       const wait = r.pick(['immediate', 'timeout 0', 'timeout 3', 'drain']);
       log.push(`wait: ${wait}`);
@@ -323,8 +371,11 @@ async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, l
   const problem = check();
   if (problem) return breaks(problem);
   if (callbacks.length !== written) return breaks(`${written - callbacks.length} of ${written} write callbacks never came`);
-  if (gentle && (state.broken || state.sError || state.pError || failed.size > 0)) return breaks(`a gentle sequence failed: ${state.sError?.code ?? state.pError?.code ?? 'a write failed'}`);
-  const graceful = !state.broken && !state.sError && !state.pError && failed.size === 0; // a write after the peer ended fails with EPIPE, no error event
+  if (files.settled !== files.started) return breaks(`${files.started - files.settled} of ${files.started} sendFile() promises never settled`);
+  for (const fd of files.fds) closeSync(fd);
+  const writesFailed = failed.size > 0 || files.failed > 0;
+  if (gentle && (state.broken || state.sError || state.pError || writesFailed)) return breaks(`a gentle sequence failed: ${state.sError?.code ?? state.pError?.code ?? 'a write failed'}`);
+  const graceful = !state.broken && !state.sError && !state.pError && !writesFailed; // a write after the peer ended fails with EPIPE, no error event
   if (graceful) {
     if (out.received !== out.written) return breaks(`the peer received ${out.received} of ${out.written} bytes on a connection nobody broke`);
     if (back.received !== back.written) return breaks(`the socket received ${back.received} of ${back.written} bytes on a connection nobody broke`);
@@ -333,7 +384,10 @@ async function live(seed, steps, r, { s, p, out, back, listener, unix, gentle, l
     if (s.bytesRead !== back.written) return breaks(`bytesRead ${s.bytesRead}, the peer wrote ${back.written}`);
   }
   log.push(`events: ${events.join(',')}; out ${out.received}/${out.written}, back ${back.received}/${back.written}`);
-  await new Promise((resolve) => listener.close(resolve));
+  if (!serverClose.asked) closeServer();
+  while (!serverClose.done && performance.now() < give) await later(5);
+  if (!serverClose.done) return breaks("the server's close() never called back, its connection closed");
+  if (serverClose.early) return breaks("the server's close() called back while its connection was open");
   // Descriptors close with 'close' (node:net's a moment later, in its handle's close callback).
   const fdsGive = performance.now() + 2_000;
   while (openFds() > fdsBefore && performance.now() < fdsGive) await later(5);

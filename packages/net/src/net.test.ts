@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { release, tmpdir } from 'node:os';
 import * as http from 'node:http';
@@ -1029,7 +1029,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     }
   });
 
-  it('sendFile: corked among writes it keeps its place; aborted midway, what follows comes after the part sent; a socket destroyed midway rejects ERR_SOCKET_CLOSED', async () => {
+  it('sendFile: corked among writes it keeps its place; aborted midway, what follows comes after the part sent; a socket destroyed midway rejects ERR_SOCKET_CLOSED and leaves the fd open', async () => {
     const file = join(dir, 'send-file-abort.bin');
     const content = randomBytes(16 << 20);
     writeFileSync(file, content);
@@ -1082,6 +1082,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       expect(aborted.subarray(part).toString()).toBe('after');
       await read(true);
       expect(outcomes).toEqual([5, 'AbortError', 'ERR_SOCKET_CLOSED']);
+      expect(fstatSync(fd).size).toBe(content.length); // the fd is still the caller's (the fallback's read stream closed it)
       await close(server);
     } finally {
       closeSync(fd);
