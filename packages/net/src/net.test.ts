@@ -1089,6 +1089,29 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     }
   });
 
+  it('sendFile: aborted as soon as it starts, none of the file goes out, and what follows does', async () => {
+    const file = join(dir, 'send-file-abort-at-once.bin');
+    writeFileSync(file, randomBytes(1 << 20));
+    const fd = openSync(file, 'r');
+    try {
+      let outcome: unknown;
+      const { server, port } = await listening(net, (async (socket: AnySocket) => {
+        const controller = new AbortController();
+        const done = sendFile(socket, fd, 0, Infinity, { signal: controller.signal }); // its turn comes at once: nothing queued before it
+        controller.abort(); // the fallback's first read is in flight: its piece must not go out
+        outcome = await done.catch((error) => error.name);
+        socket.end('after');
+      }) as never);
+      const client = nodeNet.connect(port, '127.0.0.1');
+      const got = await collect(client as unknown as AnySocket);
+      expect(outcome).toBe('AbortError');
+      expect(got.toString()).toBe('after');
+      await close(server);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('pipeline(createReadStream(file), socket) takes the kernel path into a @uring/net socket', async () => {
     const file = join(dir, 'pipeline.bin');
     const content = randomBytes((5 << 20) + 11);

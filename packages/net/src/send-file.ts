@@ -46,6 +46,7 @@ export async function sendFile(socket: Socket | nodeNet.Socket, fd: number, offs
         }
         const buffer = Buffer.allocUnsafe(want);
         read(fd, buffer, 0, want, offset + sent, (error, n) => {
+          if (settled) return done(); // aborted while reading: nothing more goes out
           if (error || n === 0) {
             settle(error ?? undefined); // an error, or the end of the file
             return done();
