@@ -278,19 +278,24 @@ async function live(seed, steps, r, { net, s, p, accepted, out, back, listener, 
       state.broken = true;
       s.destroy(Object.assign(new Error('fuzz'), { code: 'EFUZZ' }));
     } else if (op < 46) {
-      log.push('s resetAndDestroy');
-      const destroyedBefore = s.destroyed;
-      let refusal;
-      try {
-        s.resetAndDestroy();
-      } catch (error) {
-        refusal = error;
+      // node:net's (the fallback's too) after end(): libuv refuses the reset once a shutdown has
+      // started — 'error' EINVAL — and the socket never closes (its handle stays open): left out.
+      if (s instanceof nodeNet.Socket && s.writableEnded && !s.destroyed) log.push('s resetAndDestroy: left out after end() on node:net');
+      else {
+        log.push('s resetAndDestroy');
+        const destroyedBefore = s.destroyed;
+        let refusal;
+        try {
+          s.resetAndDestroy();
+        } catch (error) {
+          refusal = error;
+        }
+        // node:net resets TCP only: on an open Unix socket it throws (the socket stays as it was).
+        const refused = unix && !destroyedBefore;
+        if (refused && refusal?.code !== 'ERR_INVALID_HANDLE_TYPE') return breaks(`resetAndDestroy() on a Unix socket: ${refusal ? `threw ${refusal.code}` : 'no ERR_INVALID_HANDLE_TYPE'}`);
+        if (!refused && refusal) return breaks(`resetAndDestroy() threw ${refusal.code ?? refusal}`);
+        if (!refused) state.broken = true;
       }
-      // node:net resets TCP only: on an open Unix socket it throws (the socket stays as it was).
-      const refused = unix && !destroyedBefore;
-      if (refused && refusal?.code !== 'ERR_INVALID_HANDLE_TYPE') return breaks(`resetAndDestroy() on a Unix socket: ${refusal ? `threw ${refusal.code}` : 'no ERR_INVALID_HANDLE_TYPE'}`);
-      if (!refused && refusal) return breaks(`resetAndDestroy() threw ${refusal.code ?? refusal}`);
-      if (!refused) state.broken = true;
     } else if (op < 54) {
       log.push('s pause');
       s.pause();
