@@ -34,6 +34,18 @@ async function listening(impl: typeof net, handler: (s: AnySocket) => void, host
   return { server, port: (server.address() as nodeNet.AddressInfo).port };
 }
 
+/** `content` written to a file in `dir`, open for reading while `use` runs, closed after. */
+async function withFile(name: string, content: Buffer, use: (fd: number) => Promise<void>): Promise<void> {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  const fd = openSync(file, 'r');
+  try {
+    await use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const close = (server: AnyServer) => new Promise<void>((resolve) => server.close(() => resolve()));
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -954,11 +966,8 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   it('sendFile: a file range between other writes, in order, the socket left open; a closed socket rejects', async () => {
-    const file = join(dir, 'send-file.bin');
     const content = randomBytes(3 << 20);
-    writeFileSync(file, content);
-    const fd = openSync(file, 'r');
-    try {
+    await withFile('send-file.bin', content, async (fd) => {
       const sent: number[] = [];
       let settled!: (outcome: string) => void;
       const afterClose = new Promise<string>((resolve) => (settled = resolve));
@@ -990,20 +999,15 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       other.end();
       expect(await afterClose).toBe('ERR_SOCKET_CLOSED');
       await close(server);
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 
   it('sendFile: writes made after the call — at once, and while it runs — follow the file, whole, to a peer that reads slowly', async () => {
     // Found by hand (2026-12-06): a 24 MiB write made right after sendFile() was interleaved with
     // the file's bytes on the ring (its send beside the splice), and one made while it ran landed
     // amid them in the fallback (createReadStream piped into the socket).
-    const file = join(dir, 'send-file-order.bin');
     const content = randomBytes(8 << 20);
-    writeFileSync(file, content);
-    const fd = openSync(file, 'r');
-    try {
+    await withFile('send-file-order.bin', content, async (fd) => {
       const [atOnce, meanwhile, after] = [randomBytes(6 << 20), randomBytes(6 << 20), Buffer.from(':end')];
       let sent: number | undefined;
       const { server, port } = await listening(net, (async (socket: AnySocket) => {
@@ -1024,17 +1028,12 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       expect(got.equals(expected)).toBe(true);
       expect(sent).toBe(content.length);
       await close(server);
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 
   it('sendFile: corked among writes it keeps its place; aborted midway, what follows comes after the part sent; a socket destroyed midway rejects ERR_SOCKET_CLOSED and leaves the fd open', async () => {
-    const file = join(dir, 'send-file-abort.bin');
     const content = randomBytes(16 << 20);
-    writeFileSync(file, content);
-    const fd = openSync(file, 'r');
-    try {
+    await withFile('send-file-abort.bin', content, async (fd) => {
       const outcomes: unknown[] = [];
       const handlers = [
         async (socket: AnySocket) => {
@@ -1084,16 +1083,11 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       expect(outcomes).toEqual([5, 'AbortError', 'ERR_SOCKET_CLOSED']);
       expect(fstatSync(fd).size).toBe(content.length); // the fd is still the caller's (the fallback's read stream closed it)
       await close(server);
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 
   it('sendFile: aborted as soon as it starts, none of the file goes out, and what follows does', async () => {
-    const file = join(dir, 'send-file-abort-at-once.bin');
-    writeFileSync(file, randomBytes(1 << 20));
-    const fd = openSync(file, 'r');
-    try {
+    await withFile('send-file-abort-at-once.bin', randomBytes(1 << 20), async (fd) => {
       let outcome: unknown;
       const { server, port } = await listening(net, (async (socket: AnySocket) => {
         const controller = new AbortController();
@@ -1107,9 +1101,7 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       expect(outcome).toBe('AbortError');
       expect(got.toString()).toBe('after');
       await close(server);
-    } finally {
-      closeSync(fd);
-    }
+    });
   });
 
   it('pipeline(createReadStream(file), socket) takes the kernel path into a @uring/net socket', async () => {

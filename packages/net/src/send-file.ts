@@ -80,10 +80,9 @@ const queued = new WeakMap<nodeNet.Socket, Map<Buffer, QueuedFile>>();
  * wait, as they wait for any write in progress.
  */
 function queuedFiles(socket: nodeNet.Socket): Map<Buffer, QueuedFile> {
-  let files = queued.get(socket);
-  if (files) return files;
+  const known = queued.get(socket);
+  if (known) return known;
   const found = new Map<Buffer, QueuedFile>();
-  files = found;
   queued.set(socket, found);
   type Writes = { _write: (chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void) => void; _writev: (chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void) => void };
   const target = socket as unknown as Writes;

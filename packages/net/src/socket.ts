@@ -78,6 +78,9 @@ export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => v
   return normalizeArgs<ConnectOptions>(args);
 }
 
+/** A sendFile() waiting in the write queue: run at its turn, it calls `done` when the file has gone (or failed). */
+type QueuedSplice = (done: (error?: Error | null) => void) => void;
+
 /**
  * node:net's Socket on io_uring: a Duplex whose reads are recv operations and whose writes are
  * send / writev operations on the thread's loop. Writes queued while one is in flight go out
@@ -103,7 +106,7 @@ export class Socket extends Duplex {
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
   /** The write-queue chunks of sendFile() calls, and the splice each stands for (run when its turn comes; calls back when done). */
-  readonly #splices = new WeakMap<Buffer, (done: (error?: Error | null) => void) => void>();
+  #splices: Map<Buffer, QueuedSplice> | undefined; // made by the first sendFile(): other writes look no further
   /**
    * The bytes of the write being sent (Writable sends one at a time), counted in #bytesWritten
    * already and in writableLength still; not 0 while its send is in flight (what destroy() cancels).
@@ -601,7 +604,7 @@ export class Socket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const splice = this.#splices.get(chunk);
+    const splice = this.#splices?.get(chunk);
     if (splice) this.#send([], (error) => (error ? callback(error) : splice(callback))); // once connected
     else this.#send(chunk.length > 0 ? [chunk] : [], callback);
   }
@@ -609,7 +612,7 @@ export class Socket extends Duplex {
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const buffers: Buffer[] = [];
     for (let k = 0; k < chunks.length; k++) {
-      const splice = this.#splices.get(chunks[k]!.chunk);
+      const splice = this.#splices?.get(chunks[k]!.chunk);
       if (splice) {
         // A sendFile() among them: what was written before it, then the file, then the rest.
         const rest = chunks.slice(k + 1);
@@ -753,8 +756,9 @@ export class Socket extends Duplex {
       // Its place in the write queue: a chunk of its own, which _write/_writev splice at once
       // everything written before it has been sent, holding what is written after it meanwhile.
       const marker = Buffer.alloc(0);
-      this.#splices.set(marker, (done) => {
-        this.#splices.delete(marker);
+      const splices = (this.#splices ??= new Map<Buffer, QueuedSplice>());
+      splices.set(marker, (done) => {
+        splices.delete(marker);
         if (this.#fd === -1) {
           reject(socketClosed());
           return done();
@@ -781,7 +785,7 @@ export class Socket extends Duplex {
           .finally(() => done());
       });
       this.write(marker, (error) => {
-        if (error && this.#splices.delete(marker)) reject(this.destroyed ? socketClosed() : error); // never reached its turn
+        if (error && splices.delete(marker)) reject(this.destroyed ? socketClosed() : error); // never reached its turn
       });
     });
   }
