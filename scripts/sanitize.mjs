@@ -36,6 +36,17 @@ function leakBlocks(text) {
   return text.split(/\n(?=(?:Direct|Indirect) leak of )/).slice(1).map((b) => b.split(/\n\s*\n/)[0]);
 }
 
+/**
+ * What vitest printed of its failed tests: each run's "Failed Tests" section (the error, and the
+ * expected/received diff an assertion prints) up to its summary, at most 150 lines in all; or, where
+ * a run failed without one (a crash), its lines that name a failure or an error.
+ */
+function failures(text) {
+  const sections = [...text.matchAll(/^.*Failed Tests \d+.*$[\s\S]*?(?=^\s*Test Files )/gm)].map((m) => m[0].trimEnd());
+  const lines = sections.length ? sections.join('\n').split('\n') : text.split('\n').filter((l) => /×|FAIL|Error:/.test(l) && !/^\s*#/.test(l));
+  return lines.slice(0, 150).join('\n');
+}
+
 let failed = false;
 const summary = [];
 /**
@@ -71,7 +82,7 @@ for (const suite of suites) {
   summary.push({ suite, ok, tests: tests.join(' / '), asanErrors: asanErrors.length, ubsanErrors: ubsanErrors.length, leakReports: leaks.length, leaksInAddon: ours.length });
   console.log(`${ok ? 'clean ' : 'FAILED'} ${suite}: tests ${tests.join(' / ') || '(none reported)'}; ASan errors ${asanErrors.length}, UBSan errors ${ubsanErrors.length}, leak reports ${leaks.length} (through uring_abi.node: ${ours.length})`);
   if (!ok) {
-    if (output.code !== 0) console.log(output.text.split('\n').filter((l) => /×|FAIL|Error:/.test(l) && !/^\s*#/.test(l)).slice(0, 20).join('\n'));
+    if (output.code !== 0) console.log(failures(output.text));
     for (const line of [...asanErrors, ...ubsanErrors]) console.log(`  ${line}`);
     for (const block of ours) console.log(block);
   }

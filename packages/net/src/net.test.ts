@@ -840,6 +840,29 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it("the peer's FIN while our end() is in flight: 'end' after 'finish', as node:net's", async () => {
+    // node:net's shutdown(2) is done at once; ours (IORING_OP_SHUTDOWN, run by an io-wq worker)
+    // completes after the FIN the peer's destroy() sent in the same tick has been received.
+    const run = async (impl: typeof net) => {
+      let peer: AnySocket | undefined;
+      const { server, port } = await listening(nodeNet as unknown as typeof net, (s) => (peer = s));
+      const s = impl.connect({ port, host: '127.0.0.1', allowHalfOpen: true }) as AnySocket;
+      await once(s, 'connect');
+      while (!peer) await new Promise(setImmediate);
+      const log: string[] = [];
+      for (const name of ['data', 'end', 'prefinish', 'finish', 'close']) s.on(name, () => log.push(name));
+      s.resume();
+      peer.destroy(); // close(2) now: the FIN is on its way before our end()
+      s.end();
+      await once(s, 'close');
+      await close(server);
+      return log;
+    };
+    const node = await run(impls.node);
+    expect(node).toEqual(['prefinish', 'finish', 'end', 'close']);
+    for (let i = 0; i < 5; i++) expect(await run(impls.uring)).toEqual(node);
+  });
+
   it("a socket's properties and setTimeout's checks as node:net's: connecting, connected, destroyed", async () => {
     const { server, port } = await listening(impls.node, (s) => s.on('error', () => undefined));
     const show = (f: () => unknown) => {

@@ -103,6 +103,8 @@ export class Socket extends Duplex {
   #wantRead = false;
   #inflight = 0;
   #idle: (() => void) | undefined;
+  /** Our shutdown (end()) until it has called back: the peer's FIN waits for it (see #ended). */
+  #shutdown: Promise<void> | undefined;
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
   /** The write-queue chunks of sendFile() calls, and the splice each stands for (run when its turn comes; calls back when done). */
@@ -691,12 +693,15 @@ export class Socket extends Duplex {
       this.once('connect', () => this._final(callback));
       return;
     }
-    this.#track(
-      ops.shutdown(this.#fd).then(
-        () => callback(),
-        (error: NodeJS.ErrnoException) => callback(error.code === 'ENOTCONN' ? null : error),
-      ),
+    const done = (error: Error | null) => {
+      this.#shutdown = undefined;
+      callback(error);
+    };
+    this.#shutdown = ops.shutdown(this.#fd).then(
+      () => done(null),
+      (error: NodeJS.ErrnoException) => done(error.code === 'ENOTCONN' ? null : error),
     );
+    this.#track(this.#shutdown);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -874,13 +879,22 @@ export class Socket extends Duplex {
    * this turn's close callbacks.
    */
   #ended(): void {
-    queueMicrotask(() =>
-      process.nextTick(() => {
-        if (this.destroyed || this.readableEnded) return;
-        this.push(null);
-        super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
-      }),
-    );
+    const end = () =>
+      queueMicrotask(() =>
+        process.nextTick(() => {
+          if (this.destroyed || this.readableEnded) return;
+          this.push(null);
+          super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
+        }),
+      );
+    // Our shutdown (end()) still in flight: node:net's shutdown(2) is done at once, so there a FIN
+    // the peer sends in answer to ours comes after 'finish'. IORING_OP_SHUTDOWN always runs in an
+    // io-wq worker (never inline), and its completion can reach the CQ after that answer's (a
+    // destroySoon() then had 'end' after 'finish', 6 times in 500 under ASan with both cores
+    // busy): the end waits for the shutdown's callback.
+    const shutdown = this.#shutdown;
+    if (shutdown) shutdown.then(end, end);
+    else end();
   }
 
   /** onread: stops reading (the receive is cancelled) until resume(). */
