@@ -14,7 +14,8 @@
 //     both sides have read everything and ended;
 //   - the server: its close() (mid-way, or at the end) calls back, and not before its connection
 //     is destroyed;
-//   - descriptors: as many sockets open after the sequence as before it.
+//   - descriptors: as many sockets open after the sequence as before it (after a round of
+//     sequences run at once, see fuzzRound).
 // Timing-bound outcomes (how much a destroyed connection delivered, which error a reset gives,
 // whether a timeout fired) are logged but not compared.
 import { closeSync, openSync, readdirSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -74,6 +75,12 @@ function openFds() {
   }
   return n;
 }
+/** How many more sockets than `before` are open once those closing have had up to 2 s (node:net's close a moment after 'close', in its handle's close callback). */
+async function socketsLeft(before) {
+  const give = performance.now() + 2_000;
+  while (openFds() > before && performance.now() < give) await later(5);
+  return openFds() - before;
+}
 let sequence = 0;
 const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -94,9 +101,9 @@ async function listen(net, options, onConnection, path) {
  * the data had to arrive), or — at the first broken guarantee — `{ seed, step, label, log }`
  * (`step` is `steps` when the break shows only at the end).
  */
-export async function fuzzOne(seed, steps, net, { deadline = 20_000 } = {}) {
+export async function fuzzOne(seed, steps, net, { deadline = 20_000, countSockets = true } = {}) {
   const r = rng(seed);
-  const fdsBefore = openFds();
+  const fdsBefore = countSockets ? openFds() : undefined;
   const log = [];
   // Which end of the connection is `net`'s: the client, the server side, or both (the client under test).
   const role = r.pick(['client', 'server', 'pair']);
@@ -393,9 +400,20 @@ async function live(seed, steps, r, { net, s, p, accepted, out, back, listener, 
   while (!serverClose.done && performance.now() < give) await later(5);
   if (!serverClose.done) return breaks("the server's close() never called back, its connection closed");
   if (serverClose.early) return breaks("the server's close() called back while its connection was open");
-  // Descriptors close with 'close' (node:net's a moment later, in its handle's close callback).
-  const fdsGive = performance.now() + 2_000;
-  while (openFds() > fdsBefore && performance.now() < fdsGive) await later(5);
-  if (openFds() > fdsBefore) return breaks(`${openFds() - fdsBefore} socket descriptors left open`);
+  const left = fdsBefore === undefined ? 0 : await socketsLeft(fdsBefore);
+  if (left > 0) return breaks(`${left} socket descriptors left open`);
   return { seed, steps, ops, graceful };
+}
+
+/**
+ * `seeds.length` sequences at once, each on its own connection and server, all on the thread's
+ * one loop (its receive buffers, its batches of sends and completions shared): the results of
+ * fuzzOne, each sequence's checks as there but for descriptors, counted for the round instead —
+ * a sequence's open sockets are others' leftovers while they run. Resolves with the results and
+ * how many sockets were left open after the round.
+ */
+export async function fuzzRound(seeds, steps, net) {
+  const before = openFds();
+  const results = await Promise.all(seeds.map((seed) => fuzzOne(seed, steps, net, { countSockets: false })));
+  return { results, socketsLeft: await socketsLeft(before) };
 }

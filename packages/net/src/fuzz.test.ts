@@ -1,13 +1,16 @@
+import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain ES module shared with fuzz/run.mjs (the long run on demand)
-import { fuzzOne, rng } from '../fuzz/connections.mjs';
+import { fuzzOne, fuzzRound, rng } from '../fuzz/connections.mjs';
 import net, { backend } from './index.js';
 
 // The short CI run of the connection fuzzer: fixed seeds, so a failure here replays with
 // `node fuzz/run.mjs --seed <seed> --sequences 1 --steps <steps>` (the message names it).
 const SEEDS = 80;
 const STEPS = 40;
+/** Sequences run at once in the round test. */
+const WIDTH = 8;
 
 type Result = { seed: number; steps: number; ops: number; graceful: boolean } | { seed: number; step: number; label: string; log: string[] };
 type NetLike = Pick<typeof net, 'connect' | 'createServer'>;
@@ -59,11 +62,25 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
     expect(graceful).toBeGreaterThan(SEEDS / 5); // enough connections nobody broke, where every byte must arrive
   }, 120_000);
 
+  it(`${WIDTH} at a time on one loop: ${SEEDS / 2} more sequences, every check holds, no socket left after each round`, async () => {
+    let ops = 0;
+    for (let first = 1001; first <= 1000 + SEEDS / 2; first += WIDTH) {
+      const seeds = Array.from({ length: WIDTH }, (_, k) => first + k);
+      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(seeds, STEPS, net);
+      const replay = `replay: node fuzz/run.mjs --seed ${first} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
+      const broken = round.results.find((result) => 'label' in result);
+      expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
+      expect(round.socketsLeft, replay).toBe(0);
+      for (const result of round.results) if ('ops' in result) ops += result.ops;
+    }
+    expect(ops).toBe((SEEDS / 2) * STEPS);
+  }, 120_000);
+
   it(`node:net passes the same checks on the first ${SEEDS / 2} seeds (the checks ask nothing node:net does not do)`, async () => {
     expect(await firstBroken(nodeNet, SEEDS / 2)).toBeUndefined();
   }, 120_000);
 
-  it('catches planted bugs: a write one byte short, and a large write that never calls back', async () => {
+  it('catches planted bugs: a write one byte short, a large write that never calls back, a socket left open', async () => {
     const short = planted((socket) => {
       const write = socket.write;
       socket.write = function (this: nodeNet.Socket, chunk: Buffer, ...rest: unknown[]) {
@@ -79,5 +96,22 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
       } as typeof socket.write;
     });
     expect(await firstBroken(forgetful)).toMatchObject({ label: expect.stringMatching(/write callbacks never came/) });
+
+    // A round counts the sockets left after it: each connect() here also opens one it never closes.
+    const leaked: nodeNet.Socket[] = [];
+    const elsewhere = nodeNet.createServer((socket) => leaked.push(socket)).listen(0, '127.0.0.1');
+    await once(elsewhere, 'listening');
+    const leaky: NetLike = {
+      connect: ((options: nodeNet.NetConnectOpts) => {
+        leaked.push(net.connect((elsewhere.address() as nodeNet.AddressInfo).port, '127.0.0.1') as unknown as nodeNet.Socket);
+        return net.connect(options);
+      }) as NetLike['connect'],
+      createServer: net.createServer,
+    };
+    const round: { results: Result[]; socketsLeft: number } = await fuzzRound([1001, 1002, 1003, 1004], 10, leaky);
+    expect(round.results.filter((result) => 'label' in result)).toEqual([]);
+    expect(round.socketsLeft).toBeGreaterThan(0);
+    for (const socket of leaked) socket.destroy();
+    await new Promise((resolve) => elsewhere.close(resolve));
   }, 120_000);
 });
