@@ -15,14 +15,15 @@
 //   - the server: its close() (mid-way, or at the end) calls back, and not before its connection
 //     is destroyed;
 //   - descriptors: as many sockets open after the sequence as before it (after a round of
-//     sequences run at once, see fuzzRound).
+//     sequences run at once, see fuzzRound in sockets.mjs).
 // Timing-bound outcomes (how much a destroyed connection delivered, which error a reset gives,
 // whether a timeout fired) are logged but not compared.
-import { closeSync, openSync, readdirSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng } from '../../../scripts/rng.mjs';
+import { later, openFds, socketsLeft } from './sockets.mjs';
 
 export { rng };
 
@@ -63,26 +64,7 @@ class Stream {
 }
 
 const SIZES = [0, 1, 100, 16383, 16384, 65536, 200_000, 1 << 20, 3 << 20];
-/** Open socket descriptors of this process (a loop's ring and eventfd, made on first use, are not sockets). */
-function openFds() {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed while listed (readdir's own descriptor)
-    }
-  }
-  return n;
-}
-/** How many more sockets than `before` are open once those closing have had up to 2 s (node:net's close a moment after 'close', in its handle's close callback). */
-async function socketsLeft(before) {
-  const give = performance.now() + 2_000;
-  while (openFds() > before && performance.now() < give) await later(5);
-  return openFds() - before;
-}
 let sequence = 0;
-const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Listens on a loopback port or a Unix path; resolves with the server and how to connect. */
 async function listen(net, options, onConnection, path) {
@@ -403,17 +385,4 @@ async function live(seed, steps, r, { net, s, p, accepted, out, back, listener, 
   const left = fdsBefore === undefined ? 0 : await socketsLeft(fdsBefore);
   if (left > 0) return breaks(`${left} socket descriptors left open`);
   return { seed, steps, ops, graceful };
-}
-
-/**
- * `seeds.length` sequences at once, each on its own connection and server, all on the thread's
- * one loop (its receive buffers, its batches of sends and completions shared): the results of
- * fuzzOne, each sequence's checks as there but for descriptors, counted for the round instead —
- * a sequence's open sockets are others' leftovers while they run. Resolves with the results and
- * how many sockets were left open after the round.
- */
-export async function fuzzRound(seeds, steps, net) {
-  const before = openFds();
-  const results = await Promise.all(seeds.map((seed) => fuzzOne(seed, steps, net, { countSockets: false })));
-  return { results, socketsLeft: await socketsLeft(before) };
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Connection fuzzing on demand: `pnpm fuzz` (in packages/net) or
-//   node fuzz/run.mjs [--seed N] [--sequences N] [--steps N] [--width N] [--node]
+// Connection and server fuzzing on demand: `pnpm fuzz` (in packages/net) or
+//   node fuzz/run.mjs [--servers] [--seed N] [--sequences N] [--steps N] [--width N] [--node]
+// The sequences are lives of one connection (connections.mjs), or with `--servers` of one server
+// and its connections (servers.mjs).
 // Sequence k runs with seed N+k; the first broken guarantee prints its seed and what happened
 // (replay it with `--seed <seed> --sequences 1`) and exits 1. `--width N` runs the sequences N at a
 // time, each on its own connection, all on one loop (a break there may need its round to replay:
@@ -10,22 +12,26 @@
 import { parseArgs } from 'node:util';
 import * as nodeNet from 'node:net';
 import uring, { backend } from '../dist/index.js';
-import { fuzzRound } from './connections.mjs';
+import { fuzzOne } from './connections.mjs';
+import { fuzzServer } from './servers.mjs';
+import { fuzzRound } from './sockets.mjs';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, sequences: { type: 'string' }, steps: { type: 'string' }, width: { type: 'string' }, node: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, sequences: { type: 'string' }, steps: { type: 'string' }, width: { type: 'string' }, node: { type: 'boolean' }, servers: { type: 'boolean' } } });
 const first = Number(values.seed ?? Date.now() % 1_000_000);
 const sequences = Number(values.sequences ?? 200);
 const steps = Number(values.steps ?? 40);
 const width = Number(values.width ?? 1);
 const net = values.node ? nodeNet : uring;
-const replay = (seed, n) => `node fuzz/run.mjs --seed ${seed} --sequences ${n} --steps ${steps}${n > 1 ? ` --width ${n}` : ''}${values.node ? ' --node' : ''}`;
-console.log(`connection fuzzing: ${values.node ? 'node:net' : `@uring/net (${backend()})`} against a node:net peer (or its own) — seeds ${first}…${first + sequences - 1}, ${steps} steps each${width > 1 ? `, ${width} at a time` : ''}`);
+const fuzz = values.servers ? fuzzServer : fuzzOne;
+const flags = `${values.servers ? ' --servers' : ''}${values.node ? ' --node' : ''}`;
+const replay = (seed, n) => `node fuzz/run.mjs --seed ${seed} --sequences ${n} --steps ${steps}${n > 1 ? ` --width ${n}` : ''}${flags}`;
+console.log(`${values.servers ? 'server fuzzing' : 'connection fuzzing'}: ${values.node ? 'node:net' : `@uring/net (${backend()})`} against node:net's ${values.servers ? 'clients' : 'peer'} (or its own) — seeds ${first}…${first + sequences - 1}, ${steps} steps each${width > 1 ? `, ${width} at a time` : ''}`);
 const started = performance.now();
 let ops = 0;
 let graceful = 0;
 for (let k = 0; k < sequences; k += width) {
   const seeds = Array.from({ length: Math.min(width, sequences - k) }, (_, j) => first + k + j);
-  const { results, socketsLeft } = await fuzzRound(seeds, steps, net);
+  const { results, socketsLeft } = await fuzzRound(fuzz, seeds, steps, net);
   const broken = results.find((result) => 'label' in result);
   if (broken) {
     console.log(`BROKEN at seed ${broken.seed}, step ${broken.step}: ${broken.label}`);
@@ -44,5 +50,5 @@ for (let k = 0; k < sequences; k += width) {
   }
   if (Math.floor((k + seeds.length) / 50) > Math.floor(k / 50)) console.log(`  ${k + seeds.length} sequences, ${ops} steps, nothing broken`);
 }
-console.log(`${sequences} sequences (${graceful} on connections nobody broke), ${ops} steps, nothing broken in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${sequences} sequences${values.servers ? '' : ` (${graceful} on connections nobody broke)`}, ${ops} steps, nothing broken in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 process.exit(0);

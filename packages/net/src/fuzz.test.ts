@@ -1,8 +1,12 @@
 import { once } from 'node:events';
 import * as nodeNet from 'node:net';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain ES module shared with fuzz/run.mjs (the long run on demand)
-import { fuzzOne, fuzzRound, rng } from '../fuzz/connections.mjs';
+// @ts-expect-error -- plain ES modules shared with fuzz/run.mjs (the long runs on demand)
+import { fuzzOne, rng } from '../fuzz/connections.mjs';
+// @ts-expect-error -- (as above)
+import { fuzzServer } from '../fuzz/servers.mjs';
+// @ts-expect-error -- (as above)
+import { fuzzRound } from '../fuzz/sockets.mjs';
 import net, { backend } from './index.js';
 
 // The short CI run of the connection fuzzer: fixed seeds, so a failure here replays with
@@ -66,7 +70,7 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
     let ops = 0;
     for (let first = 1001; first <= 1000 + SEEDS / 2; first += WIDTH) {
       const seeds = Array.from({ length: WIDTH }, (_, k) => first + k);
-      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(seeds, STEPS, net);
+      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzzOne, seeds, STEPS, net);
       const replay = `replay: node fuzz/run.mjs --seed ${first} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
       const broken = round.results.find((result) => 'label' in result);
       expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
@@ -108,10 +112,66 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
       }) as NetLike['connect'],
       createServer: net.createServer,
     };
-    const round: { results: Result[]; socketsLeft: number } = await fuzzRound([1001, 1002, 1003, 1004], 10, leaky);
+    const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzzOne, [1001, 1002, 1003, 1004], 10, leaky);
     expect(round.results.filter((result) => 'label' in result)).toEqual([]);
     expect(round.socketsLeft).toBeGreaterThan(0);
     for (const socket of leaked) socket.destroy();
     await new Promise((resolve) => elsewhere.close(resolve));
+  }, 120_000);
+});
+
+describe(`server fuzzing with node:net's clients (backend: ${backend()})`, () => {
+  const SERVER_SEEDS = 100;
+  /** The first broken server sequence among `seeds`, or undefined. */
+  async function firstBrokenServer(impl: NetLike | typeof nodeNet, seeds: number[]): Promise<Result | undefined> {
+    for (const seed of seeds) {
+      const result: Result = await fuzzServer(seed, STEPS, impl);
+      if ('label' in result) return result;
+    }
+    return undefined;
+  }
+  const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, k) => first + k);
+
+  it(`${SERVER_SEEDS} seeded sequences of ${STEPS} steps: listen, connections, maxConnections, getConnections and close() as node:net's`, async () => {
+    let ops = 0;
+    for (const seed of seedsFrom(1, SERVER_SEEDS)) {
+      const result: Result = await fuzzServer(seed, STEPS, net);
+      const replay = `replay: node fuzz/run.mjs --servers --seed ${seed} --sequences 1 --steps ${STEPS}`;
+      expect('label' in result ? { label: result.label, log: result.log } : undefined, replay).toBeUndefined();
+      if ('ops' in result) ops += result.ops;
+    }
+    expect(ops).toBe(SERVER_SEEDS * STEPS);
+  }, 120_000);
+
+  it(`${6 * WIDTH} more ${WIDTH} at a time on one loop, and node:net passes the same checks on the first ${SERVER_SEEDS / 2}`, async () => {
+    for (let first = 1001; first < 1001 + 6 * WIDTH; first += WIDTH) {
+      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzzServer, seedsFrom(first, WIDTH), STEPS, net);
+      const replay = `replay: node fuzz/run.mjs --servers --seed ${first} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
+      const broken = round.results.find((result) => 'label' in result);
+      expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
+      expect(round.socketsLeft, replay).toBe(0);
+    }
+    expect(await firstBrokenServer(nodeNet, seedsFrom(1, SERVER_SEEDS / 2))).toBeUndefined();
+  }, 120_000);
+
+  it('catches planted bugs: getConnections() one too many, a close() that never calls back', async () => {
+    const patchedServers = (patch: (server: nodeNet.Server) => void): NetLike => ({
+      connect: net.connect,
+      createServer: ((options: nodeNet.ServerOpts, listener: (socket: nodeNet.Socket) => void) => {
+        const server = net.createServer(options, listener as never) as unknown as nodeNet.Server;
+        patch(server);
+        return server;
+      }) as unknown as NetLike['createServer'],
+    });
+    const counting = patchedServers((server) => {
+      const getConnections = server.getConnections;
+      server.getConnections = (cb) => getConnections.call(server, (error, count) => cb(error, count + 1));
+    });
+    expect(await firstBrokenServer(counting, seedsFrom(1, 10))).toMatchObject({ label: expect.stringMatching(/getConnections\(\): \d+, \d+ open/) });
+    const forgetful = patchedServers((server) => {
+      const close = server.close;
+      server.close = () => close.call(server);
+    });
+    expect(await firstBrokenServer(forgetful, seedsFrom(1, 10))).toMatchObject({ label: expect.stringMatching(/close\(\) never called back/) });
   }, 120_000);
 });

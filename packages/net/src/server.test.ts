@@ -201,6 +201,57 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(node).toEqual(['close', 'close cb ok', 'listening true', 'close', 'closed again']);
   });
 
+  it("a connection counts until its destroy(), not its 'close'; connections outliving close() then a listen() that fails: 'close' when they are gone — as node:net's", async () => {
+    const run = async (impl: typeof net, listenAgain: boolean) => {
+      const events: string[] = [];
+      const sides: AnySocket[] = [];
+      const server = impl.createServer((socket) => {
+        const s = socket as unknown as AnySocket;
+        sides.push(s);
+        s.on('close', () => events.push(`connection ${sides.indexOf(s)} close`));
+      }) as unknown as AnyServer;
+      server.on('close', () => events.push('close'));
+      server.on('error', (e) => events.push(`error ${(e as NodeJS.ErrnoException).code}`));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as nodeNet.AddressInfo;
+      const clients = [nodeNet.connect(port, '127.0.0.1'), nodeNet.connect(port, '127.0.0.1')];
+      await Promise.all(clients.map((c) => once(c, 'connect')));
+      while (sides.length < 2) await new Promise(setImmediate);
+      sides[0]!.destroy();
+      server.getConnections((e, n) => events.push(`connections ${n}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      server.close((e) => events.push(`close cb ${e ? (e as NodeJS.ErrnoException).code : 'ok'}`));
+      const blocker = nodeNet.createServer().listen(0, '127.0.0.1');
+      await once(blocker, 'listening');
+      if (listenAgain) {
+        server.listen((blocker.address() as nodeNet.AddressInfo).port, '127.0.0.1'); // EADDRINUSE: still closed
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      events.push(`listening ${server.listening}`);
+      sides[1]!.destroy();
+      events.push('destroyed the last');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const c of clients) c.destroy();
+      await new Promise((resolve) => blocker.close(resolve));
+      return events;
+    };
+    for (const listenAgain of [false, true]) {
+      const node = await run(impls.node, listenAgain);
+      expect(await run(impls.uring, listenAgain)).toEqual(node);
+      expect(node).toEqual([
+        'connections 1',
+        'connection 0 close',
+        ...(listenAgain ? ['error EADDRINUSE'] : []),
+        'listening false',
+        'destroyed the last',
+        'close',
+        'close cb ok',
+        'connection 1 close',
+      ]);
+    }
+  });
+
   it("every close() of a drained server emits its own 'close' and calls back — twice while listening, again once closed (ERR_SERVER_NOT_RUNNING) — as node:net's", async () => {
     const run = async (impl: typeof net) => {
       const events: string[] = [];

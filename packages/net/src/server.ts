@@ -7,7 +7,7 @@ import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
-import { Socket, codedError, validateKeepAliveDelay } from './socket.js';
+import { Socket, codedError, kReleaseConnection, validateKeepAliveDelay } from './socket.js';
 import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
@@ -414,10 +414,10 @@ export class Server extends EventEmitter {
     if (this.noDelay) socket.setNoDelay(true);
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     this.#connections.add(socket);
-    socket.once('close', () => {
+    socket[kReleaseConnection] = () => {
       this.#connections.delete(socket);
       this.#emitCloseIfDrained();
-    });
+    };
     this.emit('connection', socket);
     if (serverSocket.hasSubscribers) serverSocket.publish({ socket });
   }
@@ -508,11 +508,13 @@ export class Server extends EventEmitter {
    * Closed and drained: 'close' follows (once the listening socket's close is done) — for every
    * close() that finds the server so, as node:net's _emitCloseIfDrained, so each close(cb) is called
    * back (a close of a closed server with ERR_SERVER_NOT_RUNNING); also when listen() is called
-   * again meanwhile, so a close's callback is not lost to a restart on another port. Drained only
-   * after listen() was called again (connections outliving the close): no 'close', as in node:net.
+   * again meanwhile, so a close's callback is not lost to a restart on another port. As node:net's,
+   * whose test is that it has no handle: not while a listen() after the close listens (connections
+   * outliving the close then drain with no 'close'), but after one that failed (EADDRINUSE) or is
+   * still looking its host up. A connection counts until its destroy(), not its 'close'.
    */
   #emitCloseIfDrained(): void {
-    if (!this.#closing || this.#connections.size > 0) return;
+    if (this.#fd !== -1 || this.#cluster !== undefined || this.#connections.size > 0) return;
     const emit = () => this.emit('close');
     // Nothing being closed: from the next tick, as node:net's.
     if (this.#fdClosing === undefined) process.nextTick(emit);

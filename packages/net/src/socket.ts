@@ -88,12 +88,17 @@ type QueuedSplice = (done: (error?: Error | null) => void) => void;
  * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
  * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
  */
+/** The hook through which an accepted socket's destroy counts it out of its server's connections. */
+export const kReleaseConnection = Symbol('releaseConnection');
+
 export class Socket extends Duplex {
   #fd = -1;
   /** A second connect()'s failure, waiting for the first attempt's descriptor (see #connectAgain). */
   #refuseAgain: (() => void) | undefined;
   /** Set by a failed connect attempt (see kAttemptLocal). */
   [kAttemptLocal]: SocketAddress | undefined;
+  /** Set by the server that accepted this socket: called once, at the socket's destroy. */
+  [kReleaseConnection]: (() => void) | undefined;
   #abort = new AbortController();
   #receiving = false;
   #stopping = false;
@@ -738,6 +743,11 @@ export class Socket extends Duplex {
     };
     if (this.#inflight === 0) finish();
     else this.#idle = finish;
+    // Its server counts it out now, as node:net's _destroy does: getConnections() right after the
+    // destroy, and a closed server's 'close' (with close()'s callback), do not wait for our 'close'.
+    const release = this[kReleaseConnection];
+    this[kReleaseConnection] = undefined;
+    release?.();
   }
 
   /** 'close' — with hadError once connect() was called (node:net's handle), without before — after which connect() may start afresh. */

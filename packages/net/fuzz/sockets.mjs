@@ -1,0 +1,38 @@
+// What the fuzzers (connections.mjs, servers.mjs) share: counting this process's sockets, and
+// running sequences several at a time on one loop.
+import { readdirSync, readlinkSync } from 'node:fs';
+
+export const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Open socket descriptors of this process (a loop's ring and eventfd, made on first use, are not sockets). */
+export function openFds() {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed while listed (readdir's own descriptor)
+    }
+  }
+  return n;
+}
+
+/** How many more sockets than `before` are open once those closing have had up to 2 s (node:net's close a moment after 'close', in its handle's close callback). */
+export async function socketsLeft(before) {
+  const give = performance.now() + 2_000;
+  while (openFds() > before && performance.now() < give) await later(5);
+  return openFds() - before;
+}
+
+/**
+ * `seeds.length` sequences of `fuzz` (fuzzOne, fuzzServer) at once, each on its own connection
+ * or server, all on the thread's one loop (its receive buffers, its batches of sends and
+ * completions shared): their results, each sequence's checks as alone but for descriptors,
+ * counted for the round instead — a sequence's open sockets are others' leftovers while they
+ * run. Resolves with the results and how many sockets were left open after the round.
+ */
+export async function fuzzRound(fuzz, seeds, steps, net) {
+  const before = openFds();
+  const results = await Promise.all(seeds.map((seed) => fuzz(seed, steps, net, { countSockets: false })));
+  return { results, socketsLeft: await socketsLeft(before) };
+}
