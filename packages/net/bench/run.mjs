@@ -12,7 +12,8 @@
 //      requests/s, server CPU per request and its floor, and autocannon's CPU load (it runs in this
 //      process: near 1 CPU, the client sets the pace, whatever the server); then under wrk (C,
 //      Debian's package; skipped, saying so, where it is not installed), which costs far less per
-//      request, so the server sets the pace;
+//      request, so the server sets the pace — and with a connection per request (`Connection:
+//      close`, 16 at a time): accept, socket and close costs;
 //   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
 //   6. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
 //      @uring/net's: what a server can cost per round trip here without JavaScript;
@@ -121,11 +122,14 @@ function noWrk() {
 
 /**
  * wrk (C, epoll; one thread, 64 connections) against the server for `seconds`: requests. A
- * client that costs far less per request than the server: the server, not the client, sets the pace.
+ * client that costs far less per request than the server: the server, not the client, sets the
+ * pace. `perConnection`: 16 connections, each request on a new one (`Connection: close`) — accept,
+ * a socket, its end and close per request.
  */
-async function wrk(port) {
+async function wrk(port, perConnection = false) {
   const duration = Math.max(1, Math.round(seconds));
-  const child = spawn('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${duration}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = perConnection ? ['-c', '16', '-H', 'Connection: close'] : ['-c', String(CONNECTIONS)];
+  const child = spawn('wrk', ['-t', '1', ...args, '-d', `${duration}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const [code] = await once(child, 'exit');
@@ -243,6 +247,7 @@ if (wrkMissing === undefined) {
   record(await compareServers('http', (port) => wrk(port)), 'node:http hello world, wrk, 64 conns', 'req/s', 'server CPU per request (wrk)', 'req/s', undefined, [
     { name: 'http (wrk): server CPU load', unit: 'CPUs', ours: (x) => x.serverLoad, theirs: (y) => y.serverLoad, diagnostic: true },
   ]);
+  record(await compareServers('http', (port) => wrk(port, true)), 'node:http hello world, a connection per request, wrk', 'req/s', 'server CPU per request (a connection each)', 'req/s');
 } else log(`node:http under wrk: skipped, ${wrkMissing}`);
 record(
   await compareServers('echo', (port) => pingPong(port, nodeNet), 'c'),

@@ -7,7 +7,7 @@ import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
-import { Socket, codedError, kReleaseConnection, validateKeepAliveDelay } from './socket.js';
+import { Socket, codedError, kKnownFamily, kReleaseConnection, validateKeepAliveDelay } from './socket.js';
 import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
@@ -411,6 +411,7 @@ export class Server extends EventEmitter {
     const { highWaterMark } = this;
     const socket = new Socket({ fd: res, allowHalfOpen: this.allowHalfOpen, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark, pauseOnCreate: this.pauseOnConnect });
     socket.server = this;
+    if (this.#address) socket[kKnownFamily](this.#address.family === 'unix');
     if (this.noDelay) socket.setNoDelay(true);
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
     this.#connections.add(socket);

@@ -88,8 +88,14 @@ type QueuedSplice = (done: (error?: Error | null) => void) => void;
  * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
  * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
  */
+/** An AbortController aborted once, for every socket destroyed before anything asked for its own. */
+const destroyedAbort = new AbortController();
+destroyedAbort.abort();
+
 /** The hook through which an accepted socket's destroy counts it out of its server's connections. */
 export const kReleaseConnection = Symbol('releaseConnection');
+/** The hook through which a server tells a socket it accepted its family. */
+export const kKnownFamily = Symbol('knownFamily');
 
 export class Socket extends Duplex {
   #fd = -1;
@@ -99,7 +105,15 @@ export class Socket extends Duplex {
   [kAttemptLocal]: SocketAddress | undefined;
   /** Set by the server that accepted this socket: called once, at the socket's destroy. */
   [kReleaseConnection]: (() => void) | undefined;
-  #abort = new AbortController();
+  /**
+   * Aborted at destroy: what the connection's operations wait on (a connect, the receive clock, a
+   * sendFile) — made by the first that asks (#aborter), as most accepted sockets have none: an
+   * abort() costs a DOMException, whose stack made it ~10 µs of every destroy.
+   */
+  #abort: AbortController | undefined;
+  get #aborter(): AbortSignal {
+    return (this.#abort ??= new AbortController()).signal;
+  }
   #receiving = false;
   #stopping = false;
   /** _read was called and nothing has been pushed since. */
@@ -244,6 +258,11 @@ export class Socket extends Duplex {
     const first = this.#bufferGen();
     if (isUint8Array(first)) this.#userBuffer = first;
     else this.#onread = undefined;
+  }
+
+  /** What the server that accepted this socket knows already: whether it is a Unix socket (no getsockname then). */
+  [kKnownFamily](unix: boolean): void {
+    this.#unix = unix;
   }
 
   #isUnix(): boolean {
@@ -400,7 +419,7 @@ export class Socket extends Duplex {
    */
   #renew(): void {
     (this as unknown as { _undestroy(): void })._undestroy();
-    this.#abort = new AbortController();
+    this.#abort = undefined;
     this.#receiving = false;
     this.#stopping = false;
     this.#requested = false;
@@ -474,7 +493,7 @@ export class Socket extends Duplex {
   }
 
   async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | undefined, connectTimeout: number, ticked: Promise<void>): Promise<void> {
-    const signal = this.#abort.signal;
+    const signal = this.#aborter;
     let fd: number;
     try {
       if (plan === undefined) fd = await connectOne(this, { path: options.path! }, undefined, signal, connectTimeout);
@@ -573,7 +592,11 @@ export class Socket extends Duplex {
       else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
     const scope = this.#scope;
-    const ended = receive.done.then(scope.bind(over), scope.bind(failed));
+    // (Not scope.bind: Node 20's makes two deprecate() wrappers for each bound function.)
+    const ended = receive.done.then(
+      () => scope.runInAsyncScope(over),
+      (error: NodeJS.ErrnoException) => scope.runInAsyncScope(failed, undefined, error),
+    );
     this.#track(ended);
   }
 
@@ -714,7 +737,10 @@ export class Socket extends Duplex {
     this.connecting = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#abort.abort(); // cancels a connect in flight; the loop keeps its address until the kernel is done
+    // Cancels a connect in flight (the loop keeps its address until the kernel is done); none made:
+    // the shared aborted one, so what asks after this is refused as before.
+    if (this.#abort) this.#abort.abort();
+    else this.#abort = destroyedAbort;
     this.#receive?.cancel(); // its last CQEs still come; the descriptor closes after them (see #track)
     this.#destroyBatch = true;
     queueMicrotask(() => (this.#destroyBatch = false));
@@ -778,7 +804,7 @@ export class Socket extends Duplex {
           reject(socketClosed());
           return done();
         }
-        const signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal;
+        const signal = options.signal ? AbortSignal.any([options.signal, this.#aborter]) : this.#aborter;
         const socketFd = this.#fd;
         const sent = splice(fd, offset, socketFd, -1, length, {
           signal,
@@ -832,7 +858,7 @@ export class Socket extends Duplex {
     this.#recvClock = true;
     const wait = Math.max(1, this.#lastRecv + this.#recvTimeout - performance.now());
     getLoop()
-      .sleep(wait, { signal: this.#abort.signal, unref: true })
+      .sleep(wait, { signal: this.#aborter, unref: true })
       .then(
         () => {
           this.#recvClock = false;
