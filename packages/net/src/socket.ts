@@ -88,9 +88,15 @@ type QueuedSplice = (done: (error?: Error | null) => void) => void;
  * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
  * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
  */
+/**
+ * The reason a socket's own operations are aborted with at destroy (the `cause` of their
+ * AbortErrors, which destroy() swallows): made once, as abort() with none builds a DOMException,
+ * stack and all, for every socket.
+ */
+const DESTROYED = new Error('The socket was destroyed');
 /** An AbortController aborted once, for every socket destroyed before anything asked for its own. */
 const destroyedAbort = new AbortController();
-destroyedAbort.abort();
+destroyedAbort.abort(DESTROYED);
 
 /** The hook through which an accepted socket's destroy counts it out of its server's connections. */
 export const kReleaseConnection = Symbol('releaseConnection');
@@ -107,8 +113,7 @@ export class Socket extends Duplex {
   [kReleaseConnection]: (() => void) | undefined;
   /**
    * Aborted at destroy: what the connection's operations wait on (a connect, the receive clock, a
-   * sendFile) — made by the first that asks (#aborter), as most accepted sockets have none: an
-   * abort() costs a DOMException, whose stack made it ~10 µs of every destroy.
+   * sendFile) — made by the first that asks (#aborter), as most accepted sockets have none.
    */
   #abort: AbortController | undefined;
   get #aborter(): AbortSignal {
@@ -739,7 +744,7 @@ export class Socket extends Duplex {
     this.#timer = undefined;
     // Cancels a connect in flight (the loop keeps its address until the kernel is done); none made:
     // the shared aborted one, so what asks after this is refused as before.
-    if (this.#abort) this.#abort.abort();
+    if (this.#abort) this.#abort.abort(DESTROYED);
     else this.#abort = destroyedAbort;
     this.#receive?.cancel(); // its last CQEs still come; the descriptor closes after them (see #track)
     this.#destroyBatch = true;
