@@ -19,6 +19,24 @@ const WIDTH = 8;
 type Result = { seed: number; steps: number; ops: number; graceful: boolean } | { seed: number; step: number; label: string; log: string[] };
 type NetLike = Pick<typeof net, 'connect' | 'createServer'>;
 
+/**
+ * `rounds` rounds of WIDTH sequences of `fuzz` at once from seed `first`, each round expected to
+ * break nothing and leave no socket (the message names the round's replay); the steps they ran.
+ */
+async function expectCleanRounds(fuzz: unknown, first: number, rounds: number, flags = ''): Promise<number> {
+  let ops = 0;
+  for (let start = first; start < first + rounds * WIDTH; start += WIDTH) {
+    const seeds = Array.from({ length: WIDTH }, (_, k) => start + k);
+    const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzz, seeds, STEPS, net);
+    const replay = `replay: node fuzz/run.mjs${flags} --seed ${start} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
+    const broken = round.results.find((result) => 'label' in result);
+    expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
+    expect(round.socketsLeft, replay).toBe(0);
+    for (const result of round.results) if ('ops' in result) ops += result.ops;
+  }
+  return ops;
+}
+
 /** `net` with `patch` applied to every socket it makes, client or server side: a planted bug. */
 function planted(patch: (socket: nodeNet.Socket) => void): NetLike {
   return {
@@ -67,17 +85,7 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
   }, 120_000);
 
   it(`${WIDTH} at a time on one loop: ${SEEDS / 2} more sequences, every check holds, no socket left after each round`, async () => {
-    let ops = 0;
-    for (let first = 1001; first <= 1000 + SEEDS / 2; first += WIDTH) {
-      const seeds = Array.from({ length: WIDTH }, (_, k) => first + k);
-      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzzOne, seeds, STEPS, net);
-      const replay = `replay: node fuzz/run.mjs --seed ${first} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
-      const broken = round.results.find((result) => 'label' in result);
-      expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
-      expect(round.socketsLeft, replay).toBe(0);
-      for (const result of round.results) if ('ops' in result) ops += result.ops;
-    }
-    expect(ops).toBe((SEEDS / 2) * STEPS);
+    expect(await expectCleanRounds(fuzzOne, 1001, SEEDS / 2 / WIDTH)).toBe((SEEDS / 2) * STEPS);
   }, 120_000);
 
   it(`node:net passes the same checks on the first ${SEEDS / 2} seeds (the checks ask nothing node:net does not do)`, async () => {
@@ -144,13 +152,7 @@ describe(`server fuzzing with node:net's clients (backend: ${backend()})`, () =>
   }, 120_000);
 
   it(`${6 * WIDTH} more ${WIDTH} at a time on one loop, and node:net passes the same checks on the first ${SERVER_SEEDS / 2}`, async () => {
-    for (let first = 1001; first < 1001 + 6 * WIDTH; first += WIDTH) {
-      const round: { results: Result[]; socketsLeft: number } = await fuzzRound(fuzzServer, seedsFrom(first, WIDTH), STEPS, net);
-      const replay = `replay: node fuzz/run.mjs --servers --seed ${first} --sequences ${WIDTH} --steps ${STEPS} --width ${WIDTH}`;
-      const broken = round.results.find((result) => 'label' in result);
-      expect(broken && 'label' in broken ? { seed: broken.seed, label: broken.label, log: broken.log } : undefined, replay).toBeUndefined();
-      expect(round.socketsLeft, replay).toBe(0);
-    }
+    await expectCleanRounds(fuzzServer, 1001, 6, ' --servers');
     expect(await firstBrokenServer(nodeNet, seedsFrom(1, SERVER_SEEDS / 2))).toBeUndefined();
   }, 120_000);
 

@@ -82,13 +82,6 @@ export function normalizeConnectArgs(args: unknown[]): [ConnectOptions, (() => v
 type QueuedSplice = (done: (error?: Error | null) => void) => void;
 
 /**
- * node:net's Socket on io_uring: a Duplex whose reads are recv operations and whose writes are
- * send / writev operations on the thread's loop. Writes queued while one is in flight go out
- * together (Writable's _writev), so a tick's writes cost one kernel round trip. Events in Node's
- * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
- * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
- */
-/**
  * The reason a socket's own operations are aborted with at destroy (the `cause` of their
  * AbortErrors, which destroy() swallows): made once, as abort() with none builds a DOMException,
  * stack and all, for every socket.
@@ -103,6 +96,13 @@ export const kReleaseConnection = Symbol('releaseConnection');
 /** The hook through which a server tells a socket it accepted its family. */
 export const kKnownFamily = Symbol('knownFamily');
 
+/**
+ * node:net's Socket on io_uring: a Duplex whose reads are recv operations and whose writes are
+ * send / writev operations on the thread's loop. Writes queued while one is in flight go out
+ * together (Writable's _writev), so a tick's writes cost one kernel round trip. Events in Node's
+ * order: connect, ready, data, end, finish, close (with hadError); errors shaped like Node's
+ * (`connect ECONNREFUSED 127.0.0.1:1`, `read ECONNRESET`, `write EPIPE`).
+ */
 export class Socket extends Duplex {
   #fd = -1;
   /** A second connect()'s failure, waiting for the first attempt's descriptor (see #connectAgain). */
