@@ -22,6 +22,7 @@ export interface NativeBinding {
   getpeername(fd: number, out: ArrayBufferView): number;
   setsockopt(fd: number, level: number, name: number, value: ArrayBufferView): number;
   getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number;
+  shutdown(fd: number, how: number): number;
   closeOnTeardown(fd: number): number;
   forgetOnTeardown(fd: number): number;
   Poller: new (fd: number, callback: (status: number) => void) => NativePoller;

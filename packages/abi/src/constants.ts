@@ -379,4 +379,5 @@ export const Errno = {
   EALREADY: 114,
   ECANCELED: 125,
   ECONNRESET: 104,
+  ENOTCONN: 107,
 } as const;

@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { closeSync, readSync, writeSync } from 'node:fs';
+import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Linux } from './constants.js';
-import { fcntl, pipe } from './syscalls.js';
+import { fcntl, pipe, shutdown } from './syscalls.js';
 
 describe('descriptor syscalls', () => {
   it('pipe() returns a working pair and fcntl() resizes it', () => {
@@ -14,5 +16,31 @@ describe('descriptor syscalls', () => {
     closeSync(r);
     closeSync(w);
     expect(fcntl(r, Linux.F_GETFL)).toBe(-9); // EBADF, returned, not thrown
+  });
+
+  it('shutdown() half-closes a TCP socket at once and returns errors as -errno', async () => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection');
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    await once(client, 'connect');
+    const [peer] = (await accepted) as [net.Socket];
+    const received: Buffer[] = [];
+    peer.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = once(peer, 'end');
+    const fd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+    writeSync(fd, 'before the FIN');
+    expect(shutdown(fd, Linux.SHUT_WR)).toBe(0);
+    await ended; // the peer reads the data, then the end
+    expect(Buffer.concat(received).toString()).toBe('before the FIN');
+    client.destroy();
+    peer.destroy();
+    server.close();
+    const [r, w] = pipe(Linux.O_CLOEXEC);
+    expect(shutdown(r, Linux.SHUT_WR)).toBe(-88); // ENOTSOCK
+    closeSync(r);
+    closeSync(w);
+    expect(shutdown(r, Linux.SHUT_WR)).toBe(-9); // EBADF
   });
 });

@@ -58,6 +58,14 @@ export function getsockopt(fd: number, level: number, name: number, out: ArrayBu
 }
 
 /**
+ * shutdown(2) (`how`: SHUT_RD, SHUT_WR, SHUT_RDWR); returns 0 or `-errno`. Done at once on a
+ * TCP socket: SHUT_WR queues the FIN behind the data already sent and does not wait for it.
+ */
+export function shutdown(fd: number, how: number): number {
+  return native().shutdown(fd, how);
+}
+
+/**
  * Arms a hook that, when this Node environment is torn down (process exit, worker termination),
  * cancels every request on ring `fd` synchronously (IORING_REGISTER_SYNC_CANCEL, 6.0) and closes
  * it, so the kernel cannot write into buffers V8 frees. Undo with `forgetOnTeardown` before

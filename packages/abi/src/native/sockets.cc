@@ -1,5 +1,6 @@
 // Descriptor syscalls io_uring has no opcode for (as of 6.12) that the layers above need:
-// pipe2 (the middle of a splice), and socket names and options.
+// pipe2 (the middle of a splice), and socket names and options; and shutdown(2), whose opcode
+// (IORING_OP_SHUTDOWN) the kernel always hands to an io-wq worker (see net's socket-ops.ts).
 #include "abi.h"
 
 #include <sys/socket.h>
@@ -52,6 +53,11 @@ Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
   return Num(info, r < 0 ? Result(r) : static_cast<double>(len));
 }
 
+// shutdown(fd, how) -> 0 | -errno.
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  return Num(info, Result(shutdown(info[0].ToNumber().Int32Value(), info[1].ToNumber().Int32Value())));
+}
+
 }  // namespace
 
 void InitSockets(Napi::Env env, Napi::Object exports) {
@@ -60,6 +66,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("getpeername", Napi::Function::New(env, SockName<getpeername>, "getpeername"));
   exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
   exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
 }
 
 }  // namespace uring
