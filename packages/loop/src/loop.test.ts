@@ -1,7 +1,7 @@
 import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, cString, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
 import { BufferRing, IoUring, type Sqes } from '@uring/ring';
 import { connect } from 'node:net';
-import { ringConfigs, titled, unavailable } from '@uring/ring/test';
+import { ringConfigs, titled, unavailable, until } from '@uring/ring/test';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { open as nodeOpen } from 'node:fs/promises';
 import { release, tmpdir } from 'node:os';
@@ -14,13 +14,6 @@ import { Loop, viewsAfter } from './loop.js';
 const dir = mkdtempSync(join(tmpdir(), 'uring-loop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 const [major, minor] = release().split('.').map(Number) as [number, number];
 const hasMultishotTimeout = major > 6 || (major === 6 && minor >= 4);
 const kernelAtLeast = (a: number, b: number) => major > a || (major === a && minor >= b);

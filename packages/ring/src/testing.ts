@@ -37,6 +37,15 @@ export function titled(name: string, reason: string | undefined): string {
   return reason === undefined ? name : `${name} — skipped: ${reason}`;
 }
 
+/** For tests: resolves once `condition()` holds (looked at every millisecond), rejects after `ms`. */
+export async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 export interface Completion {
   userData: number;
   /** The two halves of user_data, exact whatever their size. */

@@ -2,21 +2,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@uring/ring/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFile } from './read-file.js';
 import { freeReadBuffers } from './read-pool.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'uring-fs-read-file-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 
 describe("readFile's pooled first-read buffers (where the ring serves the call; Node does elsewhere, with the same results)", () => {
   it('returns each file intact while more reads than the pool holds share it, and gets every buffer back', async () => {
