@@ -841,8 +841,9 @@ describe(`@uring/net (backend: ${backend()})`, () => {
   });
 
   it("the peer's FIN while our end() is in flight: 'end' after 'finish', as node:net's", async () => {
-    // node:net's shutdown(2) is done at once; ours (IORING_OP_SHUTDOWN, run by an io-wq worker)
-    // completes after the FIN the peer's destroy() sent in the same tick has been received.
+    // Both call shutdown(2) at once and call back later; the FIN the peer's destroy() sent in the
+    // same tick can be reaped before that callback. (With IORING_OP_SHUTDOWN, run by an io-wq
+    // worker, ours even completed after it.)
     const run = async (impl: typeof net) => {
       let peer: AnySocket | undefined;
       const { server, port } = await listening(nodeNet as unknown as typeof net, (s) => (peer = s));
@@ -861,6 +862,25 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     const node = await run(impls.node);
     expect(node).toEqual(['prefinish', 'finish', 'end', 'close']);
     for (let i = 0; i < 5; i++) expect(await run(impls.uring)).toEqual(node);
+  });
+
+  it('end() sends the FIN at once with shutdown(2), no ring operation (IORING_OP_SHUTDOWN would wake an io-wq worker)', async () => {
+    let peer: AnySocket | undefined;
+    const { server, port } = await listening(nodeNet as unknown as typeof net, (p) => (peer = p));
+    const s = net.connect(port, '127.0.0.1') as AnySocket;
+    await once(s, 'connect');
+    while (!peer) await new Promise(setImmediate);
+    peer.resume();
+    const peerEnded = once(peer, 'end');
+    const loop = backend() === 'io_uring' ? getLoop() : undefined;
+    const submitted = loop?.metrics.submitted;
+    const finished = once(s, 'finish');
+    s.end();
+    await peerEnded;
+    expect(loop?.metrics.submitted).toBe(submitted);
+    await finished;
+    s.destroy();
+    await close(server);
   });
 
   it("a socket's properties and setTimeout's checks as node:net's: connecting, connected, destroyed", async () => {

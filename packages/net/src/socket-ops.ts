@@ -1,10 +1,10 @@
-import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop } from '@uring/loop';
 
 /**
  * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
  * socket (5.19), connect (5.5), bind and listen (6.11; a server's done before listen() returns,
- * through Loop.runNow), accept, send, recv, shutdown (5.11), close.
+ * through Loop.runNow), accept, send, recv, close; shutdown(2) itself (see shutdown below).
  */
 
 const SOCKADDR_STORAGE = 128;
@@ -98,8 +98,16 @@ export function cancelAll(fd: number): Promise<number> {
   return getLoop().submit((s, i) => s.prepCancelFd(i, fd, CancelFlag.ALL), { syscall: 'cancel' });
 }
 
-export function shutdown(fd: number): Promise<number> {
-  return getLoop().submit((s, i) => s.prepShutdown(i, fd, Linux.SHUT_WR), { syscall: 'shutdown', net: {} });
+/**
+ * shutdown(fd, SHUT_WR): the FIN after the data sent so far; 0 or -errno. The syscall, not
+ * IORING_OP_SHUTDOWN (5.11): the kernel runs that opcode only in an io-wq worker (its prep sets
+ * REQ_F_FORCE_ASYNC), a thread woken per end() — where shutdown(2) on a TCP socket never blocks
+ * (the FIN is queued, not waited for). A loop of sequential connections from one process, each
+ * ended with end(), used ~2x node:net's context switches per connection with the opcode (2026-12-07).
+ * libuv's uv__drain makes the same syscall (from the next poll, when the socket is writable).
+ */
+export function shutdown(fd: number): number {
+  return shutdownNow(fd, Linux.SHUT_WR);
 }
 
 export function close(fd: number): Promise<number> {

@@ -127,7 +127,7 @@ export class Socket extends Duplex {
   #wantRead = false;
   #inflight = 0;
   #idle: (() => void) | undefined;
-  /** Our shutdown (end()) until it has called back: the peer's FIN waits for it (see #ended). */
+  /** Our end()'s shutdown until it has called back: the peer's FIN waits for it (see #ended). */
   #shutdown: Promise<void> | undefined;
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
@@ -726,15 +726,17 @@ export class Socket extends Duplex {
       this.once('connect', () => this._final(callback));
       return;
     }
-    const done = (error: Error | null) => {
-      this.#shutdown = undefined;
+    // The FIN now (shutdown(2), see ops.shutdown); the callback — 'finish' — from the check phase.
+    // node:net's calls back from a later poll (libuv's uv__drain: shutdown(2), then the callback),
+    // so a write made on 'end' (after end() without allowHalfOpen) still finds the stream not
+    // finished: writeAfterFIN's EPIPE, then 'error' — finishing at once destroyed the socket first.
+    const errno = ops.shutdown(this.#fd);
+    const error = errno >= 0 || errno === -Errno.ENOTCONN ? null : netError(errno, 'shutdown');
+    const shutdown = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      if (this.#shutdown === shutdown) this.#shutdown = undefined;
       callback(error);
-    };
-    this.#shutdown = ops.shutdown(this.#fd).then(
-      () => done(null),
-      (error: NodeJS.ErrnoException) => done(error.code === 'ENOTCONN' ? null : error),
-    );
-    this.#track(this.#shutdown);
+    });
+    this.#shutdown = shutdown;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -912,10 +914,9 @@ export class Socket extends Duplex {
 
   /**
    * The peer's FIN: the end of the readable side. The loop settles a batch of CQEs at once, and
-   * what earlier ones set off through promises (our shutdown's callback, which emits 'finish')
-   * must run first, as in node:net: so from a nextTick queued by a microtask — after every
-   * promise reaction the batch started, and their nextTicks. Still in this turn of the event loop,
-   * as node:net's onStreamRead is: a socket destroyed on 'end' (node:http's client does) then has
+   * what earlier ones set off through promises must run first, as in node:net: so from a nextTick
+   * queued by a microtask — after every promise reaction the batch started, and their nextTicks.
+   * Still in this turn of the event loop, as node:net's onStreamRead is: a socket destroyed on 'end' (node:http's client does) then has
    * its 'close' from this turn's setImmediate, before the next turn's timers, as node:net's from
    * this turn's close callbacks.
    */
@@ -928,11 +929,10 @@ export class Socket extends Duplex {
           super.read(0); // emits 'end' now if nothing is buffered, even with no reader (as Node's onStreamRead)
         }),
       );
-    // Our shutdown (end()) still in flight: node:net's shutdown(2) is done at once, so there a FIN
-    // the peer sends in answer to ours comes after 'finish'. IORING_OP_SHUTDOWN always runs in an
-    // io-wq worker (never inline), and its completion can reach the CQ after that answer's (a
-    // destroySoon() then had 'end' after 'finish', 6 times in 500 under ASan with both cores
-    // busy): the end waits for the shutdown's callback.
+    // Our end() has not called back yet: in node:net a FIN the peer sends in answer to ours comes
+    // after 'finish' (its shutdown calls back first), so the end waits for our shutdown's callback.
+    // (With IORING_OP_SHUTDOWN, done by an io-wq worker, the answer even came before the shutdown's
+    // CQE: 'end' before 'finish', 6 times in 500 under ASan with both cores busy.)
     const shutdown = this.#shutdown;
     if (shutdown) shutdown.then(end, end);
     else end();
