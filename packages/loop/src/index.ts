@@ -5,6 +5,7 @@
  */
 export { Loop, type FixedFile, type LinkStep, type LoopOptions, type OpOptions, type SubmitOptions, type CallbackOptions, type OpCallback, type MultishotOptions, type CloseOptions, type Prep, addressOfView, viewsAfter } from './loop.js';
 export { getLoop } from './current.js';
+export { Cancellation, type CancelSignal } from './cancel.js';
 export { Multishot, type MultishotCqe } from './multishot.js';
 export { Metrics } from './metrics.js';
 export { AbortError, LoopClosedError, CredentialsChangedError, UringUnavailableError } from './errors.js';

@@ -28,6 +28,7 @@ import {
   register as registerRaw,
 } from '@uring/abi';
 import { CqeBatch, IoUring, type Sqes } from '@uring/ring';
+import type { CancelSignal } from './cancel.js';
 import { AbortError, CredentialsChangedError, LoopClosedError, UringUnavailableError } from './errors.js';
 import { Credentials } from './identity.js';
 import { Metrics } from './metrics.js';
@@ -40,8 +41,11 @@ export type Prep = (sqes: Sqes, i: number) => void;
 
 /** Options every operation takes: a timeout, an AbortSignal, and whether it keeps the process alive. */
 export interface OpOptions {
-  /** Aborting cancels the operation (ASYNC_CANCEL) and rejects it with an AbortError at once. */
-  signal?: AbortSignal;
+  /**
+   * Aborting cancels the operation (ASYNC_CANCEL) and rejects it with an AbortError at once. An
+   * AbortSignal, or a {@link Cancellation} (cheaper, for operations a library cancels itself).
+   */
+  signal?: CancelSignal;
   /** Milliseconds before the operation is cancelled through a linked timeout and rejects with ETIMEDOUT; 0 for none. Default: the loop's `timeout`. */
   timeout?: number;
   /** When true the operation does not keep the process alive (like an unref'd libuv handle). */
@@ -220,7 +224,7 @@ interface Op {
   flags: number;
   timeout: number;
   ts: Buffer | undefined;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   onAbort: (() => void) | undefined;
   slot: number;
   generation: number;
@@ -278,7 +282,7 @@ function newOp(
   success: number,
   timeout: number,
   unref: boolean | undefined,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
   onRelease: (() => void) | undefined,
 ): Op {
   return {
@@ -1111,7 +1115,7 @@ export class Loop {
 
   // ---- cancelling ----------------------------------------------------------------------------------
 
-  /** AbortSignal fired: reject now; the slot (and what it keeps) waits for the kernel's CQE. */
+  /** The signal fired: reject now; the slot (and what it keeps) waits for the kernel's CQE. */
   #abort(op: Op): void {
     if (op.flags & (Flag.Abandoned | Flag.Done)) return;
     op.flags |= Flag.Abandoned;
