@@ -5,6 +5,7 @@ import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getLoop } from '@uring/loop';
 import net, { backend } from './index.js';
 import { silentListener } from './testing.js';
 
@@ -138,6 +139,32 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     expect(runs[0]!.remote).toBe('::1');
     await stop();
     await close(server);
+  });
+
+  it("destroy() while the kernel's connect waits on a peer that never answers: 'close' without an error, as node:net; the connect is cancelled, nothing left in the ring", async () => {
+    const { port, stop } = await silentListener();
+    const loop = backend() === 'io_uring' ? getLoop() : undefined;
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const socket = impl.connect(port, '127.0.0.1') as AnySocket;
+      const events: unknown[] = [];
+      for (const name of ['connect', 'error', 'close']) socket.on(name, (arg: unknown) => events.push([name, arg instanceof Error ? arg.message : arg]));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the SYN is out, unanswered
+      const inFlight = loop?.metrics.inFlight;
+      socket.destroy();
+      await once(socket, 'close');
+      // The cancelled connect's CQE comes back: the ring holds one operation less (the connect).
+      if (impl === impls.uring && loop) {
+        expect(inFlight).toBeGreaterThan(0);
+        const deadline = Date.now() + 2000;
+        while (loop.metrics.inFlight >= inFlight! && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(loop.metrics.inFlight).toBe(inFlight! - 1);
+      }
+      runs.push({ events, connecting: socket.connecting, pending: socket.pending, readyState: socket.readyState });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]!.events).toEqual([['close', false]]);
+    await stop();
   });
 
   it('localAddress and localPort: the connection leaves from there; failures name the local end as Node does', async () => {

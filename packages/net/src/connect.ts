@@ -2,7 +2,7 @@ import * as dns from 'node:dns';
 import type { EventEmitter } from 'node:events';
 import * as nodeNet from 'node:net';
 import { Linux, invalidArgType, validateInteger, type NetErrorContext, type SocketAddress } from '@uring/abi';
-import { AbortError } from '@uring/loop';
+import { AbortError, type CancelSignal } from '@uring/loop';
 import { ipAddress, validatePort } from './address.js';
 import { connectTimedOut } from './connect-timeout.js';
 import * as ops from './socket-ops.js';
@@ -175,7 +175,7 @@ const discard = (fd: number) => ops.close(fd).catch(() => undefined);
  * connect under `timeout` ms (0: none) — 'connectionAttempt' just before. Resolves the connected
  * descriptor; on any failure closes it and rejects (AbortError when `signal` ended it).
  */
-async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: AbortSignal, timeout: number): Promise<number> {
+async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: CancelSignal, timeout: number): Promise<number> {
   const fd = await ops.socket(ops.domainOf(addr), net);
   try {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
@@ -203,7 +203,7 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
  * internalConnect, with 'connectionAttempt' and, when it fails, 'connectionAttemptFailed'.
  * `connectTimeout` (ms, 0: none) limits the connect. Resolves the connected descriptor.
  */
-export async function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: AbortSignal, connectTimeout: number): Promise<number> {
+export async function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: CancelSignal, connectTimeout: number): Promise<number> {
   if ('path' in target) return connectTo(socket, { family: 'unix', path: target.path }, { address: target.path }, undefined, undefined, signal, connectTimeout);
   const { address, family } = target;
   const { local, net } = endpoints(plan!, address, family);
@@ -222,7 +222,7 @@ function endpoints(plan: TcpPlan, address: string, family: 4 | 6): { local: Sock
   return { local: ipAddress(localAddress, localPort ?? 0), net: localPort ? { address, port, local: { address: localAddress, port: localPort } } : { address, port } };
 }
 
-async function connectTo(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: AbortSignal, timeout: number): Promise<number> {
+async function connectTo(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: CancelSignal, timeout: number): Promise<number> {
   try {
     return await attempt(socket, addr, net, local, family, signal, timeout);
   } catch (error) {
@@ -247,7 +247,7 @@ export async function connectFirst(
   socket: Connecting & { autoSelectFamilyAttemptedAddresses?: string[] },
   targets: readonly Target[],
   plan: TcpPlan,
-  signal: AbortSignal,
+  signal: CancelSignal,
   connectTimeout: number,
 ): Promise<number> {
   const { port } = plan;

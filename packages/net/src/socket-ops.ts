@@ -1,5 +1,5 @@
 import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
-import { addressOfView, getLoop } from '@uring/loop';
+import { addressOfView, getLoop, type CancelSignal } from '@uring/loop';
 
 /**
  * The socket syscalls as ring operations on this thread's loop, errors shaped like node:net's.
@@ -21,14 +21,14 @@ export function socket(domain: number, net: NetErrorContext): Promise<number> {
   return getLoop().submit((s, i) => s.prepSocket(i, domain, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0), { syscall: 'socket', net });
 }
 
-function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: AbortSignal, timeout = 0): Promise<number> {
+function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: CancelSignal, timeout = 0): Promise<number> {
   const { buffer, length } = encodeSockaddr(addr);
   const at = addressOf(buffer);
   return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout: limit(timeout) });
 }
 
 /** connect(2); with `timeout` (ms) under a linked timeout: ETIMEDOUT when it runs out. */
-export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: AbortSignal, timeout = 0) =>
+export const connect = (fd: number, addr: SocketAddress, net: NetErrorContext, signal?: CancelSignal, timeout = 0) =>
   withSockaddr('connect', fd, addr, net, 'connect', signal, timeout);
 /** bind(2) of a connecting socket's local end (connect's localAddress/localPort): errors say `bind`, as node:net's. */
 export const bindLocal = (fd: number, addr: SocketAddress, net: NetErrorContext) => withSockaddr('bind', fd, addr, net, 'bind');
