@@ -14,10 +14,13 @@
 //      Debian's package; skipped, saying so, where it is not installed), which costs far less per
 //      request, so the server sets the pace — and with a connection per request (`Connection:
 //      close`, 16 at a time): accept, socket and close costs;
-//   5. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
-//   6. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
+//   5. a client making connections one after another to a node:net echo server (connect, write,
+//      end, read to the end): connections/s and the client's CPU per connection — the client
+//      is @uring/net's or node:net's, in this process, the server the same for both;
+//   6. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
+//   7. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
 //      @uring/net's: what a server can cost per round trip here without JavaScript;
-//   7. the echo of 1. with @uring/net's loop on a SINGLE_ISSUER+DEFER_TASKRUN ring: the kernel
+//   8. the echo of 1. with @uring/net's loop on a SINGLE_ISSUER+DEFER_TASKRUN ring: the kernel
 //      queues a socket's readiness as deferred task work there, and the eventfd that wakes the
 //      loop was signalled an RCU grace period late (~15 ms on 6.18; C shows the same) — why the
 //      default ring is COOP_TASKRUN.
@@ -114,6 +117,22 @@ async function stream(port, net) {
   return { ops: bytes / 1e6, elapsed };
 }
 
+/** Connections of `net` made one after another for `seconds`: connect, write, end, read the echo to the end, closed. */
+async function connectLoop(port, net) {
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let made = 0;
+  while (performance.now() < end) {
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.end(MESSAGE);
+    socket.resume();
+    await once(socket, 'close');
+    made++;
+  }
+  return { ops: made, elapsed: (performance.now() - start) / 1000 };
+}
+
 /** Why wrk cannot be run here (not installed: it is Debian's `wrk` package), or undefined when it can. */
 function noWrk() {
   const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
@@ -173,6 +192,30 @@ async function compareServers(mode, load, ours = 'uring') {
     b.push(await measure('node'));
   }
   Object.values(servers).forEach((s) => s.stop());
+  return { a, b };
+}
+
+/**
+ * Runs `load` with @uring/net's client and node:net's, interleaved, against one node:net server of
+ * `mode`: the per-rep rates, and the client's CPU (this process) per op as `cpuPerOp`.
+ */
+async function compareClients(mode, load) {
+  const server = await startServer('node', mode);
+  const measure = async (kind) => {
+    const before = process.cpuUsage();
+    const { ops, elapsed } = await load(server.port, clients[kind]);
+    const cpu = process.cpuUsage(before);
+    return { rate: ops / elapsed, cpuPerOp: (cpu.user + cpu.system) / 1e6 / ops, systemPerOp: cpu.system / 1e6 / ops };
+  };
+  await measure('uring');
+  await measure('node');
+  const a = [];
+  const b = [];
+  for (let r = 0; r < reps; r++) {
+    a.push(await measure('uring'));
+    b.push(await measure('node'));
+  }
+  server.stop();
   return { a, b };
 }
 
@@ -249,6 +292,9 @@ if (wrkMissing === undefined) {
   ]);
   record(await compareServers('http', (port) => wrk(port, true)), 'node:http hello world, a connection per request, wrk', 'req/s', 'server CPU per request (a connection each)', 'req/s');
 } else log(`node:http under wrk: skipped, ${wrkMissing}`);
+record(await compareClients('echo', connectLoop), 'client: connections one after another (node:net server)', 'conns/s', 'client CPU per connection', 'conns/s', undefined, [
+  { name: "client per connection: system CPU alone vs node:net's total", unit: 's', ours: (x) => x.systemPerOp, theirs: (y) => y.cpuPerOp, diagnostic: true },
+]);
 record(
   await compareServers('echo', (port) => pingPong(port, nodeNet), 'c'),
   'echo 64 B x 64 conns, C server on the ring (node:net client)',
