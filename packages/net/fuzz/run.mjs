@@ -1,31 +1,35 @@
 #!/usr/bin/env node
 // Connection and server fuzzing on demand: `pnpm fuzz` (in packages/net) or
-//   node fuzz/run.mjs [--servers] [--seed N] [--sequences N] [--steps N] [--width N] [--node]
+//   node fuzz/run.mjs [--servers | --http] [--seed N] [--sequences N] [--steps N] [--width N] [--node]
 // The sequences are lives of one connection (connections.mjs), or with `--servers` of one server
-// and its connections (servers.mjs).
+// and its connections (servers.mjs), or with `--http` of one node:http server over the sockets
+// and its clients (http.mjs).
 // Sequence k runs with seed N+k; the first broken guarantee prints its seed and what happened
 // (replay it with `--seed <seed> --sequences 1`) and exits 1. `--width N` runs the sequences N at a
 // time, each on its own connection, all on one loop (a break there may need its round to replay:
 // `--seed <round's first> --sequences N --width N`). `--node` runs the same sequences with
-// node:net's socket under test — every check must hold for it too. Run once more with
+// node:net's socket under test (with `--http`, node:http's own server) — every check must hold
+// for it too. Run once more with
 // URING_DISABLE=1 to fuzz the fallback.
 import { parseArgs } from 'node:util';
 import * as nodeNet from 'node:net';
 import uring, { backend } from '../dist/index.js';
 import { fuzzOne } from './connections.mjs';
+import { fuzzHttp } from './http.mjs';
 import { fuzzServer } from './servers.mjs';
 import { fuzzRound } from './sockets.mjs';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, sequences: { type: 'string' }, steps: { type: 'string' }, width: { type: 'string' }, node: { type: 'boolean' }, servers: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, sequences: { type: 'string' }, steps: { type: 'string' }, width: { type: 'string' }, node: { type: 'boolean' }, servers: { type: 'boolean' }, http: { type: 'boolean' } } });
 const first = Number(values.seed ?? Date.now() % 1_000_000);
 const sequences = Number(values.sequences ?? 200);
 const steps = Number(values.steps ?? 40);
 const width = Number(values.width ?? 1);
 const net = values.node ? nodeNet : uring;
-const fuzz = values.servers ? fuzzServer : fuzzOne;
-const flags = `${values.servers ? ' --servers' : ''}${values.node ? ' --node' : ''}`;
+const fuzz = values.servers ? fuzzServer : values.http ? fuzzHttp : fuzzOne;
+const flags = `${values.servers ? ' --servers' : ''}${values.http ? ' --http' : ''}${values.node ? ' --node' : ''}`;
 const replay = (seed, n) => `node fuzz/run.mjs --seed ${seed} --sequences ${n} --steps ${steps}${n > 1 ? ` --width ${n}` : ''}${flags}`;
-console.log(`${values.servers ? 'server fuzzing' : 'connection fuzzing'}: ${values.node ? 'node:net' : `@uring/net (${backend()})`} against node:net's ${values.servers ? 'clients' : 'peer'} (or its own) — seeds ${first}…${first + sequences - 1}, ${steps} steps each${width > 1 ? `, ${width} at a time` : ''}`);
+const what = values.servers ? 'server fuzzing' : values.http ? 'node:http fuzzing' : 'connection fuzzing';
+console.log(`${what}: ${values.node ? 'node:net' : `@uring/net (${backend()})`} against node:net's ${values.servers || values.http ? 'clients' : 'peer'} (or its own) — seeds ${first}…${first + sequences - 1}, ${steps} steps each${width > 1 ? `, ${width} at a time` : ''}`);
 const started = performance.now();
 let ops = 0;
 let graceful = 0;
@@ -50,5 +54,5 @@ for (let k = 0; k < sequences; k += width) {
   }
   if (Math.floor((k + seeds.length) / 50) > Math.floor(k / 50)) console.log(`  ${k + seeds.length} sequences, ${ops} steps, nothing broken`);
 }
-console.log(`${sequences} sequences${values.servers ? '' : ` (${graceful} on connections nobody broke)`}, ${ops} steps, nothing broken in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${sequences} sequences${values.servers || values.http ? '' : ` (${graceful} on connections nobody broke)`}, ${ops} steps, nothing broken in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 process.exit(0);

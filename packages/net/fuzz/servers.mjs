@@ -18,12 +18,8 @@
 //   - no 'error' but the ones asked for; no socket descriptor left after the sequence (after a
 //     round of sequences run at once, see fuzzRound in sockets.mjs).
 import * as nodeNet from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { rng } from '../../../scripts/rng.mjs';
-import { later, openFds, socketsLeft } from './sockets.mjs';
-
-let sequence = 0;
+import { drawEndpoint, later, openFds, socketsLeft } from './sockets.mjs';
 
 /**
  * One sequence of `steps` random steps on a server from `net`. Resolves with `{ seed, steps, ops }`
@@ -33,9 +29,7 @@ let sequence = 0;
 export async function fuzzServer(seed, steps, net, { deadline = 5_000, countSockets = true } = {}) {
   const r = rng(seed);
   const fdsBefore = countSockets ? openFds() : undefined;
-  const kind = r.pick(['tcp4', 'tcp6', 'unix']);
-  const host = kind === 'tcp6' ? '::1' : '127.0.0.1';
-  const path = kind === 'unix' ? join(tmpdir(), `uring-net-sfuzz-${process.pid}-${seed}-${++sequence}.sock`) : undefined;
+  const { kind, host, path } = drawEndpoint(r, seed, 'sfuzz');
   const allowHalfOpen = r.int(2) === 0;
   const clientNet = r.int(3) === 0 ? net : nodeNet;
   const log = [`${kind}, allowHalfOpen ${allowHalfOpen}, clients ${clientNet === nodeNet ? "node:net's" : 'the same'}`];

@@ -1,8 +1,20 @@
-// What the fuzzers (connections.mjs, servers.mjs) share: counting this process's sockets, and
-// running sequences several at a time on one loop.
+// What the fuzzers (connections.mjs, servers.mjs, http.mjs) share: counting this process's sockets,
+// drawing where a server listens, and running sequences several at a time on one loop.
 import { readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let sequence = 0;
+
+/** Where a sequence's server listens, drawn from `r`: TCP on 127.0.0.1 or ::1, or a Unix path of its own (named with `tag`). */
+export function drawEndpoint(r, seed, tag) {
+  const kind = r.pick(['tcp4', 'tcp6', 'unix']);
+  const host = kind === 'tcp6' ? '::1' : '127.0.0.1';
+  const path = kind === 'unix' ? join(tmpdir(), `uring-net-${tag}-${process.pid}-${seed}-${++sequence}.sock`) : undefined;
+  return { kind, host, path };
+}
 
 /** Open socket descriptors of this process (a loop's ring and eventfd, made on first use, are not sockets). */
 export function openFds() {

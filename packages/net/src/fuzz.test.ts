@@ -1,8 +1,11 @@
 import { once } from 'node:events';
+import type * as http from 'node:http';
 import * as nodeNet from 'node:net';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ES modules shared with fuzz/run.mjs (the long runs on demand)
 import { fuzzOne, rng } from '../fuzz/connections.mjs';
+// @ts-expect-error -- (as above)
+import { fuzzHttp } from '../fuzz/http.mjs';
 // @ts-expect-error -- (as above)
 import { fuzzServer } from '../fuzz/servers.mjs';
 // @ts-expect-error -- (as above)
@@ -60,6 +63,29 @@ async function firstBroken(impl: NetLike | typeof nodeNet, seeds = SEEDS): Promi
     if ('label' in result) return result;
   }
   return undefined;
+}
+
+const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, k) => first + k);
+
+/** The first broken sequence of `fuzz` (fuzzServer, fuzzHttp) on `impl` among `seeds`, or undefined. */
+async function firstBrokenOf(fuzz: (seed: number, steps: number, impl: unknown) => Promise<Result>, impl: unknown, seeds: number[]): Promise<Result | undefined> {
+  for (const seed of seeds) {
+    const result = await fuzz(seed, STEPS, impl);
+    if ('label' in result) return result;
+  }
+  return undefined;
+}
+
+/** Each of `seeds` a sequence of `fuzz` on our net that breaks nothing (the message names its replay): the steps they ran. */
+async function expectCleanSeeds(fuzz: (seed: number, steps: number, impl: unknown) => Promise<Result>, seeds: number[], flags: string): Promise<number> {
+  let ops = 0;
+  for (const seed of seeds) {
+    const result = await fuzz(seed, STEPS, net);
+    const replay = `replay: node fuzz/run.mjs${flags} --seed ${seed} --sequences 1 --steps ${STEPS}`;
+    expect('label' in result ? { label: result.label, log: result.log } : undefined, replay).toBeUndefined();
+    if ('ops' in result) ops += result.ops;
+  }
+  return ops;
 }
 
 describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, () => {
@@ -130,25 +156,10 @@ describe(`connection fuzzing against a node:net peer (backend: ${backend()})`, (
 
 describe(`server fuzzing with node:net's clients (backend: ${backend()})`, () => {
   const SERVER_SEEDS = 100;
-  /** The first broken server sequence among `seeds`, or undefined. */
-  async function firstBrokenServer(impl: NetLike | typeof nodeNet, seeds: number[]): Promise<Result | undefined> {
-    for (const seed of seeds) {
-      const result: Result = await fuzzServer(seed, STEPS, impl);
-      if ('label' in result) return result;
-    }
-    return undefined;
-  }
-  const seedsFrom = (first: number, n: number) => Array.from({ length: n }, (_, k) => first + k);
+  const firstBrokenServer = (impl: NetLike | typeof nodeNet, seeds: number[]) => firstBrokenOf(fuzzServer, impl, seeds);
 
   it(`${SERVER_SEEDS} seeded sequences of ${STEPS} steps: listen, connections, maxConnections, getConnections and close() as node:net's`, async () => {
-    let ops = 0;
-    for (const seed of seedsFrom(1, SERVER_SEEDS)) {
-      const result: Result = await fuzzServer(seed, STEPS, net);
-      const replay = `replay: node fuzz/run.mjs --servers --seed ${seed} --sequences 1 --steps ${STEPS}`;
-      expect('label' in result ? { label: result.label, log: result.log } : undefined, replay).toBeUndefined();
-      if ('ops' in result) ops += result.ops;
-    }
-    expect(ops).toBe(SERVER_SEEDS * STEPS);
+    expect(await expectCleanSeeds(fuzzServer, seedsFrom(1, SERVER_SEEDS), ' --servers')).toBe(SERVER_SEEDS * STEPS);
   }, 120_000);
 
   it(`${6 * WIDTH} more ${WIDTH} at a time on one loop, and node:net passes the same checks on the first ${SERVER_SEEDS / 2}`, async () => {
@@ -175,5 +186,43 @@ describe(`server fuzzing with node:net's clients (backend: ${backend()})`, () =>
       server.close = () => close.call(server);
     });
     expect(await firstBrokenServer(forgetful, seedsFrom(1, 10))).toMatchObject({ label: expect.stringMatching(/close\(\) never called back/) });
+  }, 120_000);
+});
+
+describe(`node:http fuzzing over the sockets, with node:http's clients (backend: ${backend()})`, () => {
+  const HTTP_SEEDS = 60;
+  type HttpLike = { createHttpServer: typeof net.createHttpServer } | typeof nodeNet;
+  const firstBrokenHttp = (impl: HttpLike, seeds: number[]) => firstBrokenOf(fuzzHttp, impl, seeds);
+
+  it(`${HTTP_SEEDS} seeded sequences of ${STEPS} steps: requests and responses whole, pipelining, Connection: close, clients gone, bad requests, idle connections closed`, async () => {
+    expect(await expectCleanSeeds(fuzzHttp, seedsFrom(1, HTTP_SEEDS), ' --http')).toBe(HTTP_SEEDS * STEPS);
+  }, 120_000);
+
+  it(`${4 * WIDTH} more ${WIDTH} at a time on one loop, and node:http on node:net passes the same checks on the first ${HTTP_SEEDS / 2}`, async () => {
+    await expectCleanRounds(fuzzHttp, 1001, 4, ' --http');
+    expect(await firstBrokenHttp(nodeNet, seedsFrom(1, HTTP_SEEDS / 2))).toBeUndefined();
+  }, 120_000);
+
+  it('catches planted bugs: a response one byte short, closeIdleConnections() that closes nothing', async () => {
+    const patched = (patch: (server: http.Server) => void): HttpLike => ({
+      createHttpServer: ((...args: Parameters<typeof net.createHttpServer>) => {
+        const server = net.createHttpServer(...args);
+        patch(server);
+        return server;
+      }) as typeof net.createHttpServer,
+    });
+    const short = patched((server) =>
+      server.on('request', (_req, res: http.ServerResponse) => {
+        const write = res.write;
+        res.write = function (this: http.ServerResponse, chunk: Buffer, ...rest: unknown[]) {
+          return (write as (...args: unknown[]) => boolean).call(this, Buffer.isBuffer(chunk) && chunk.length > 1 ? chunk.subarray(1) : chunk, ...rest);
+        } as typeof res.write;
+      }),
+    );
+    expect(await firstBrokenHttp(short, seedsFrom(1, 10))).toMatchObject({ label: expect.stringMatching(/\d+ B|failed/) });
+    const keeping = patched((server) => {
+      server.closeIdleConnections = () => undefined;
+    });
+    expect(await firstBrokenHttp(keeping, seedsFrom(1, 20))).toMatchObject({ label: expect.stringMatching(/closeIdleConnections\(\): \d+ connections still open/) });
   }, 120_000);
 });
