@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Linux, fcntl } from '@uring/abi';
 import { titled, unavailable } from '@uring/ring/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splice } from './splice.js';
@@ -37,6 +40,43 @@ describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
         expect(fs.readFileSync(dst).equals(Buffer.concat([Buffer.alloc(outOffset, 'z'), expected]))).toBe(true);
       }
     }
+  });
+
+  it("aborted while its splice out waits on a socket with no room, it rejects at once and closes its pipe once the kernel lets go of it — never while a worker holds the pipe's lock", async () => {
+    const pipes = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('pipe:');
+      } catch {
+        return false;
+      }
+    }).length;
+    const before = pipes();
+    // A Unix socket nobody reads: the splice out fills it, then waits (in an io-wq worker, the
+    // pipe locked) for room that never comes. Blocking, so the kernel waits rather than EAGAIN.
+    const peers: net.Socket[] = [];
+    const server = net.createServer((peer) => peers.push(peer.pause()));
+    const path = join(dir, 'full.sock');
+    server.listen(path);
+    await once(server, 'listening');
+    const client = net.connect(path);
+    await once(client, 'connect');
+    const fd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+    const flags = fcntl(fd, Linux.F_GETFL);
+    expect(fcntl(fd, Linux.F_SETFL, flags & ~Linux.O_NONBLOCK)).toBe(0);
+    const i = fs.openSync(src, 'r');
+    const controller = new AbortController();
+    const moving = splice(i, 0, fd, -1, Infinity, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the socket is full by now
+    expect(pipes()).toBe(before + 2);
+    controller.abort();
+    await expect(moving).rejects.toMatchObject({ name: 'AbortError' });
+    const deadline = Date.now() + 5000;
+    while (pipes() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(pipes()).toBe(before);
+    fs.closeSync(i);
+    client.destroy();
+    for (const peer of peers) peer.destroy();
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('fails with the kernel\'s error and names the syscall', async () => {

@@ -53,7 +53,8 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
   };
 
   async function lane(): Promise<void> {
-    const [r, w] = pipe(Linux.O_CLOEXEC);
+    const lanePipe = new LanePipe();
+    const { r, w } = lanePipe;
     try {
       let size = fcntl(w, Linux.F_SETPIPE_SZ, options.pipeSize ?? 1 << 20);
       if (size < 0) size = fcntl(w, Linux.F_GETPIPE_SZ); // over pipe-max-size: keep the default
@@ -66,8 +67,8 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
           check();
           const [into, outOf] = loop.link(
             [
-              { prep: (s, i) => s.prepSplice(i, inFd, from, w, -1, len, Linux.SPLICE_F_MOVE), syscall: 'splice' },
-              { prep: (s, i) => s.prepSplice(i, r, -1, outFd, to, len, Linux.SPLICE_F_MOVE), syscall: 'splice' },
+              { prep: (s, i) => s.prepSplice(i, inFd, from, w, -1, len, Linux.SPLICE_F_MOVE), syscall: 'splice', onRelease: lanePipe.use() },
+              { prep: (s, i) => s.prepSplice(i, r, -1, outFd, to, len, Linux.SPLICE_F_MOVE), syscall: 'splice', onRelease: lanePipe.use() },
             ],
             { signal },
           );
@@ -83,7 +84,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
           });
           const out = await sent;
           moved += out;
-          await drain(loop, r, outFd, to < 0 ? -1 : to + out, got - out, signal, check, (n) => (moved += n));
+          await drain(loop, lanePipe, outFd, to < 0 ? -1 : to + out, got - out, signal, check, (n) => (moved += n));
           if (got === 0) {
             eof = true; // the end of the input: other lanes' later chunks read nothing either
             break;
@@ -93,8 +94,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
         }
       }
     } finally {
-      closeFd(r);
-      closeFd(w);
+      lanePipe.close();
     }
   }
 
@@ -102,10 +102,51 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
   return moved;
 }
 
-/** Sends the `count` bytes still in the pipe `r` to `outFd`, waiting out a full socket. */
+/**
+ * A lane's pipe, closed once no splice of it is left in the kernel — not as soon as the lane
+ * settles: an aborted splice rejects at once while the kernel may still be running it (a splice
+ * out to a socket with no room waits in an io-wq worker, holding the pipe's lock), and closing
+ * the pipe's last end then blocks this thread in pipe_release until that worker lets go — for
+ * ever if the cancel that would stop it has not been submitted yet. The loop submits the cancel in
+ * the first microtask after the abort, ahead of the lane's `finally`, so this held by microtask
+ * order alone: with the loop's submission deferred by three microtasks (an experiment,
+ * 2026-12-07), a net sendFile test hung, the main thread in close(2), a worker in
+ * splice_to_socket.
+ */
+class LanePipe {
+  readonly r: number;
+  readonly w: number;
+  #inKernel = 0;
+  #closing = false;
+
+  constructor() {
+    [this.r, this.w] = pipe(Linux.O_CLOEXEC);
+  }
+
+  /** Counts a splice of the pipe in; the function returned (its onRelease) counts it out. */
+  use(): () => void {
+    this.#inKernel++;
+    return () => {
+      if (--this.#inKernel === 0 && this.#closing) this.#closeNow();
+    };
+  }
+
+  /** Closes the pipe now, or once its last splice has left the kernel. */
+  close(): void {
+    this.#closing = true;
+    if (this.#inKernel === 0) this.#closeNow();
+  }
+
+  #closeNow(): void {
+    closeFd(this.r);
+    closeFd(this.w);
+  }
+}
+
+/** Sends the `count` bytes still in the lane's pipe to `outFd`, waiting out a full socket. */
 async function drain(
   loop: Loop,
-  r: number,
+  lanePipe: LanePipe,
   outFd: number,
   offset: number,
   count: number,
@@ -118,7 +159,7 @@ async function drain(
     const to = offset < 0 ? -1 : offset + sent;
     check();
     try {
-      const n = await loop.submit((s, i) => s.prepSplice(i, r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal });
+      const n = await loop.submit((s, i) => s.prepSplice(i, lanePipe.r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal, onRelease: lanePipe.use() });
       sent += n;
       onMoved(n);
     } catch (error) {
