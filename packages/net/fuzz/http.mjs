@@ -23,7 +23,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
 import { rng } from '../../../scripts/rng.mjs';
-import { drawEndpoint, later, openFds, socketsLeft } from './sockets.mjs';
+import { drawEndpoint, later, openFds, socketsLeft, waitFor } from './sockets.mjs';
 
 /** The bytes of a response of `n` bytes, and of a request body: a pattern that shows a lost or moved chunk. */
 export function pattern(n, salt) {
@@ -149,11 +149,7 @@ export async function fuzzHttp(seed, steps, net, { deadline = 5_000, countSocket
   });
   server.on('error', (e) => seen.errors.push(e.code));
   server.on('close', () => seen.close++);
-  const until = async (done, ms = deadline) => {
-    const give = performance.now() + ms;
-    while (!done() && performance.now() < give) await later(2);
-    return done();
-  };
+  const until = (done, ms = deadline) => waitFor(done, ms);
   if (path) server.listen(path);
   else server.listen(0, host);
   await once(server, 'listening');

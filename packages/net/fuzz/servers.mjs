@@ -19,7 +19,7 @@
 //     round of sequences run at once, see fuzzRound in sockets.mjs).
 import * as nodeNet from 'node:net';
 import { rng } from '../../../scripts/rng.mjs';
-import { drawEndpoint, later, openFds, socketsLeft } from './sockets.mjs';
+import { drawEndpoint, later, openFds, socketsLeft, waitFor } from './sockets.mjs';
 
 /**
  * One sequence of `steps` random steps on a server from `net`. Resolves with `{ seed, steps, ops }`
@@ -53,11 +53,7 @@ export async function fuzzServer(seed, steps, net, { deadline = 5_000, countSock
   server.on('error', (e) => seen.errors.push(e.code));
   let target; // where clients connect: the last listen's
   const open = () => conns.filter((s) => !s.destroyed);
-  const until = async (done, ms = deadline) => {
-    const give = performance.now() + ms;
-    while (!done() && performance.now() < give) await later(2);
-    return done();
-  };
+  const until = (done, ms = deadline) => waitFor(done, ms);
 
   let stepNow = 0;
   const breaks = (label) => ({ seed, step: stepNow, label, log });

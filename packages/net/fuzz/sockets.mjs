@@ -6,6 +6,13 @@ import { join } from 'node:path';
 
 export const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves whether `done()` holds, looking every 2 ms for up to `ms`. */
+export async function waitFor(done, ms) {
+  const give = performance.now() + ms;
+  while (!done() && performance.now() < give) await later(2);
+  return done();
+}
+
 let sequence = 0;
 
 /** Where a sequence's server listens, drawn from `r`: TCP on 127.0.0.1 or ::1, or a Unix path of its own (named with `tag`). */
@@ -31,8 +38,7 @@ export function openFds() {
 
 /** How many more sockets than `before` are open once those closing have had up to 2 s (node:net's close a moment after 'close', in its handle's close callback). */
 export async function socketsLeft(before) {
-  const give = performance.now() + 2_000;
-  while (openFds() > before && performance.now() < give) await later(5);
+  await waitFor(() => openFds() <= before, 2_000);
   return openFds() - before;
 }
 

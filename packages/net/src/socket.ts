@@ -741,10 +741,16 @@ export class Socket extends Duplex {
     // finished: writeAfterFIN's EPIPE, then 'error' — finishing at once destroyed the socket first.
     const errno = ops.shutdown(this.#fd);
     const error = errno >= 0 || errno === -Errno.ENOTCONN ? null : netError(errno, 'shutdown');
-    const shutdown = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      if (this.#shutdown === shutdown) this.#shutdown = undefined;
-      callback(error);
-    });
+    const shutdown: Promise<void> = new Promise((resolve) =>
+      setImmediate(() => {
+        if (this.#shutdown === shutdown) this.#shutdown = undefined;
+        try {
+          callback(error);
+        } finally {
+          resolve();
+        }
+      }),
+    );
     this.#shutdown = shutdown;
   }
 
@@ -927,9 +933,9 @@ export class Socket extends Duplex {
    * The peer's FIN: the end of the readable side. The loop settles a batch of CQEs at once, and
    * what earlier ones set off through promises must run first, as in node:net: so from a nextTick
    * queued by a microtask — after every promise reaction the batch started, and their nextTicks.
-   * Still in this turn of the event loop, as node:net's onStreamRead is: a socket destroyed on 'end' (node:http's client does) then has
-   * its 'close' from this turn's setImmediate, before the next turn's timers, as node:net's from
-   * this turn's close callbacks.
+   * Still in this turn of the event loop, as node:net's onStreamRead is: a socket destroyed on
+   * 'end' (node:http's client does) then has its 'close' from this turn's setImmediate, before
+   * the next turn's timers, as node:net's from this turn's close callbacks.
    */
   #ended(): void {
     const end = () =>
