@@ -548,6 +548,41 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it("tells onEnd how a multishot ended, from a microtask; a `done` asked for after the end settles as it ended", async () => {
+      const loop = make();
+      const [r, w] = pipe();
+      const ends: unknown[] = [];
+      const seen: number[] = [];
+      const handle = loop.multishot((sqes, i) => sqes.prepPollMultishot(i, r, Linux.POLLIN), {
+        syscall: 'poll',
+        onCqe: (res) => seen.push(res),
+        onEnd: (error) => ends.push(error),
+      });
+      writeSync(w, 'a');
+      await until(() => seen.length >= 1);
+      handle.cancel();
+      await until(() => ends.length > 0);
+      expect(handle.ended).toBe(true);
+      expect(ends).toEqual([undefined]);
+      await expect(handle.done).resolves.toBeUndefined(); // made after the end, settled as it ended
+
+      // Refused at once (an aborted signal): the AbortError to onEnd, and to `done` asked for later.
+      const controller = new AbortController();
+      controller.abort();
+      const refused: unknown[] = [];
+      const aborted = loop.multishot((sqes, i) => sqes.prepPollMultishot(i, r, Linux.POLLIN), { syscall: 'poll', signal: controller.signal, onEnd: (error) => refused.push(error) });
+      expect(aborted.ended).toBe(true);
+      expect(refused).toEqual([]); // ended inside multishot(): told from a microtask, not from inside the call
+      await Promise.resolve();
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toBeInstanceOf(AbortError);
+      await expect(aborted.done).rejects.toBe(refused[0]);
+      expect(ends).toHaveLength(1); // each told once
+      closeSync(r);
+      closeSync(w);
+      await loop.close();
+    });
+
     itWithMultishotTimeout('re-arms a multishot the kernel ended', async () => {
       const loop = make();
       let fired = 0;

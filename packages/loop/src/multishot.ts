@@ -20,10 +20,11 @@ export interface MultishotControl {
  * CQEs go to `onCqe` when one was given, else they queue for `for await (const cqe of handle)`.
  * The loop re-arms the operation when the kernel ends it (a CQE without IORING_CQE_F_MORE) and
  * `rearm` says so. `done` settles when the operation ends: resolves on cancel() or a final CQE
- * that is not an error, rejects with the error (or an AbortError) otherwise.
+ * that is not an error, rejects with the error (or an AbortError) otherwise; `onEnd`, when given,
+ * is told the same from a microtask, without a promise.
  */
 export class Multishot implements AsyncIterable<MultishotCqe> {
-  readonly done: Promise<void>;
+  #done: Promise<void> | undefined;
   #control: MultishotControl;
   #onCqe: ((res: number, flags: number) => void) | undefined;
   #releaseBuffer: ((bufferId: number) => void) | undefined;
@@ -34,19 +35,34 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
   #failWaiter: ((e: unknown) => void) | undefined;
   #ended = false;
   #error: unknown;
-  #resolve!: () => void;
-  #reject!: (e: unknown) => void;
+  #resolve: (() => void) | undefined;
+  #reject: ((e: unknown) => void) | undefined;
+  #onEnd: ((error: unknown) => void) | undefined;
 
-  constructor(control: MultishotControl, onCqe?: (res: number, flags: number) => void, releaseBuffer?: (bufferId: number) => void) {
+  constructor(control: MultishotControl, onCqe?: (res: number, flags: number) => void, releaseBuffer?: (bufferId: number) => void, onEnd?: (error: unknown) => void) {
     this.#control = control;
     this.#onCqe = onCqe;
     this.#releaseBuffer = releaseBuffer;
-    this.done = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    // A caller that only iterates must not get an unhandled rejection from `done` as well.
-    this.done.catch(() => {});
+    this.#onEnd = onEnd;
+  }
+
+  /**
+   * Settles when the operation ends (see the class). Made when first asked for: a socket's
+   * receive, told through `onEnd`, makes no promise at all (a promise, its guard and the
+   * caller's reaction per receive armed).
+   */
+  get done(): Promise<void> {
+    if (this.#done === undefined) {
+      if (!this.#ended) {
+        this.#done = new Promise<void>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      } else this.#done = this.#error === undefined ? Promise.resolve() : Promise.reject(this.#error);
+      // A caller that only iterates must not get an unhandled rejection from `done` as well.
+      this.#done.catch(() => {});
+    }
+    return this.#done;
   }
 
   /** Cancels the operation (ASYNC_CANCEL); `done` resolves once its final CQE has arrived. */
@@ -108,8 +124,12 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
-    if (error === undefined) this.#resolve();
-    else this.#reject(error);
+    if (error === undefined) this.#resolve?.();
+    else this.#reject?.(error);
+    // From a microtask, as a reaction to `done` would run: end() comes from inside the loop (a
+    // reap, a cancel()), which the handler may call back into.
+    const onEnd = this.#onEnd;
+    if (onEnd) queueMicrotask(() => onEnd(error));
     if (this.#waiter) {
       const [waiter, fail] = [this.#waiter, this.#failWaiter!];
       this.#waiter = this.#failWaiter = undefined;
