@@ -203,7 +203,7 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
  * internalConnect, with 'connectionAttempt' and, when it fails, 'connectionAttemptFailed'.
  * `connectTimeout` (ms, 0: none) limits the connect. Resolves the connected descriptor.
  */
-export async function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: CancelSignal, connectTimeout: number): Promise<number> {
+export function connectOne(socket: Connecting, target: Target | { path: string }, plan: TcpPlan | undefined, signal: CancelSignal, connectTimeout: number): Promise<number> {
   if ('path' in target) return connectTo(socket, { family: 'unix', path: target.path }, { address: target.path }, undefined, undefined, signal, connectTimeout);
   const { address, family } = target;
   const { local, net } = endpoints(plan!, address, family);

@@ -115,6 +115,15 @@ export function close(fd: number): Promise<number> {
 }
 
 /**
+ * close(2) through the ring with no promise (Loop.post): `then` runs once its CQE is reaped — or
+ * at once when the loop refuses it. Its failure is not reported, as node:net's handle close reports
+ * none: for a socket's own close at destroy, one per connection.
+ */
+export function closeThen(fd: number, then: () => void): void {
+  getLoop().post((s, i) => s.prepClose(i, fd), { syscall: 'close', onRelease: then });
+}
+
+/**
  * The buffer the synchronous calls below (getsockname, setsockopt) pass to the kernel, reused:
  * each is done with it before it returns. A Buffer of its own per call cost more than the syscall
  * (~1.4 µs to allocate against ~1 µs, and garbage for the collector, on every accepted connection).

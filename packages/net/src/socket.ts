@@ -87,6 +87,15 @@ type QueuedSplice = (done: (error?: Error | null) => void) => void;
  * stack and all, for every socket.
  */
 const DESTROYED = new Error('The socket was destroyed');
+
+/** Whether the nextTick queued by a connect() has run (see connect()). */
+interface Ticked {
+  done: boolean;
+}
+function markTicked(ticked: Ticked): void {
+  ticked.done = true;
+}
+
 /** An AbortController aborted once, for every socket destroyed before anything asked for its own. */
 const destroyedAbort = new AbortController();
 destroyedAbort.abort(DESTROYED);
@@ -394,10 +403,11 @@ export class Socket extends Duplex {
     }
     if (options.recvTimeout !== undefined || options.sendTimeout !== undefined) this.setIoTimeouts(options);
     this.connecting = true; // before the lookup: one that calls back at once must find the socket connecting
-    let targets: Promise<Target[] | undefined> | undefined;
+    // An IP address is its own target, at once: no lookup and no promise for it.
+    let targets: Promise<Target[] | undefined> | Target[] | undefined;
     try {
       const literal = plan ? isIP(plan.host) : 0;
-      if (plan) targets = literal ? Promise.resolve([{ address: plan.host, family: literal as 4 | 6 }]) : lookupTargets(this, plan, options);
+      if (plan) targets = literal ? [{ address: plan.host, family: literal as 4 | 6 }] : lookupTargets(this, plan, options);
     } catch (error) {
       this.connecting = false;
       throw error;
@@ -409,7 +419,8 @@ export class Socket extends Duplex {
     this.#scope = new AsyncResource('URING_SOCKET');
     // 'connect' never comes before what was queued with nextTick meanwhile — node:net's comes from
     // a later event-loop turn — though the ring can connect within the caller's microtasks.
-    const ticked = new Promise<void>((resolve) => process.nextTick(resolve));
+    const ticked: Ticked = { done: false };
+    process.nextTick(markTicked, ticked);
     this.#track(this.#connect(options, plan, targets, connectTimeout, ticked));
     return this;
   }
@@ -504,13 +515,13 @@ export class Socket extends Duplex {
     return this;
   }
 
-  async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | undefined, connectTimeout: number, ticked: Promise<void>): Promise<void> {
+  async #connect(options: ConnectOptions, plan: TcpPlan | undefined, targets: Promise<Target[] | undefined> | Target[] | undefined, connectTimeout: number, ticked: Ticked): Promise<void> {
     const signal = (this.#connectAbort = new Cancellation());
     let fd: number;
     try {
       if (plan === undefined) fd = await connectOne(this, { path: options.path! }, undefined, signal, connectTimeout);
       else {
-        const list = await targets!;
+        const list = Array.isArray(targets) ? targets : await targets;
         if (list === undefined || !this.connecting) return;
         fd = list.length === 1 ? await connectOne(this, list[0]!, plan, signal, connectTimeout) : await connectFirst(this, list, plan!, signal, connectTimeout);
       }
@@ -526,7 +537,8 @@ export class Socket extends Duplex {
     this.#reconnectable = plan !== undefined;
     this.#refuseAgain?.();
     this.#firstUserBuffer();
-    await ticked;
+    // (Done by now unless the connect completed within the caller's microtasks.)
+    if (!ticked.done) await new Promise((resolve) => process.nextTick(resolve));
     if (this.destroyed) return;
     this.connecting = false;
     if (!this.#unix) {
@@ -543,10 +555,12 @@ export class Socket extends Duplex {
   /** Counts an operation in flight: _destroy closes the descriptor only after the last one. */
   #track(p: Promise<unknown>): void {
     this.#inflight++;
-    p.finally(() => {
-      if (--this.#inflight === 0) this.#idle?.();
-    }).catch(() => undefined);
+    p.then(this.#untrack, this.#untrack); // one reaction, where finally() and its catch() made two promises
   }
+
+  readonly #untrack = (): void => {
+    if (--this.#inflight === 0) this.#idle?.();
+  };
 
   override _read(): void {
     if (this.#recvTimeout > 0 && !this.#requested) this.#lastRecv = performance.now(); // reading (again): the clock starts
@@ -571,6 +585,8 @@ export class Socket extends Duplex {
     const loop = getLoop();
     const pool = RecvPool.of(loop);
     const fd = this.#fd;
+    const scope = this.#scope;
+    this.#inflight++; // until it has ended (onEnd)
     const receive = loop.multishot(
       (s, i) => {
         s.prepRecvMultishot(i, fd, 0, 0);
@@ -584,6 +600,15 @@ export class Socket extends Duplex {
         // which gives their buffers back and tells data that arrived after destroy() (see #unread).
         unref: this.#unref,
         onCqe: (res, flags) => this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive),
+        // (Not scope.bind: Node 20's makes two deprecate() wrappers for each bound function.)
+        onEnd: (error) => {
+          try {
+            if (error === undefined) scope.runInAsyncScope(over);
+            else scope.runInAsyncScope(failed, undefined, error as NodeJS.ErrnoException);
+          } finally {
+            this.#untrack();
+          }
+        },
       },
     );
     this.#receive = receive;
@@ -605,13 +630,6 @@ export class Socket extends Duplex {
       if (again() && error instanceof CredentialsChangedError) this.#startRead();
       else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
-    const scope = this.#scope;
-    // (Not scope.bind: Node 20's makes two deprecate() wrappers for each bound function.)
-    const ended = receive.done.then(
-      () => scope.runInAsyncScope(over),
-      (error: NodeJS.ErrnoException) => scope.runInAsyncScope(failed, undefined, error),
-    );
-    this.#track(ended);
   }
 
   /** One receive's completion: data pushed (or handed to onread), or the end. */
@@ -785,11 +803,12 @@ export class Socket extends Duplex {
         return;
       }
       if (reset) ops.setLinger(fdNow, 0);
-      const closed = fdNow === -1 ? Promise.resolve(0) : ops.close(fdNow);
       // 'close' in a later event-loop turn than 'error', as node:net's comes from the handle's
       // close callback: the error went out in a nextTick queued by callback(), and code that
       // awaits 'error', then 'close', must still see both whenever the close's CQE is reaped.
-      closed.finally(() => setImmediate(() => this.#emitClose(this.#hadError))).catch(() => undefined);
+      const closeLater = () => setImmediate(() => this.#emitClose(this.#hadError));
+      if (fdNow === -1) closeLater();
+      else ops.closeThen(fdNow, closeLater);
     };
     if (this.#inflight === 0) finish();
     else this.#idle = finish;
