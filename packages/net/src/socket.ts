@@ -142,8 +142,11 @@ export class Socket extends Duplex {
   #wantRead = false;
   #inflight = 0;
   #idle: (() => void) | undefined;
-  /** Our end()'s shutdown until it has called back: the peer's FIN waits for it (see #ended). */
-  #shutdown: Promise<void> | undefined;
+  /**
+   * Our end()'s shutdown until it has called back, and what waits for that (the peer's FIN, see
+   * #ended), run right after the callback: a promise per ended connection cost more.
+   */
+  #shutdown: { after: (() => void) | undefined } | undefined;
   /** Bytes handed to the kernel's send path — whole writes, as node:net's _bytesDispatched — and spliced (sendFile). */
   #bytesWritten = 0;
   /** The write-queue chunks of sendFile() calls, and the splice each stands for (run when its turn comes; calls back when done). */
@@ -759,17 +762,16 @@ export class Socket extends Duplex {
     // finished: writeAfterFIN's EPIPE, then 'error' — finishing at once destroyed the socket first.
     const errno = ops.shutdown(this.#fd);
     const error = errno >= 0 || errno === -Errno.ENOTCONN ? null : netError(errno, 'shutdown');
-    const shutdown: Promise<void> = new Promise((resolve) =>
-      setImmediate(() => {
-        if (this.#shutdown === shutdown) this.#shutdown = undefined;
-        try {
-          callback(error);
-        } finally {
-          resolve();
-        }
-      }),
-    );
+    const shutdown: { after: (() => void) | undefined } = { after: undefined };
     this.#shutdown = shutdown;
+    setImmediate(() => {
+      if (this.#shutdown === shutdown) this.#shutdown = undefined;
+      try {
+        callback(error);
+      } finally {
+        shutdown.after?.();
+      }
+    });
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -970,8 +972,16 @@ export class Socket extends Duplex {
     // (With IORING_OP_SHUTDOWN, done by an io-wq worker, the answer even came before the shutdown's
     // CQE: 'end' before 'finish', 6 times in 500 under ASan with both cores busy.)
     const shutdown = this.#shutdown;
-    if (shutdown) shutdown.then(end, end);
-    else end();
+    if (!shutdown) end();
+    else {
+      const before = shutdown.after;
+      shutdown.after = before
+        ? () => {
+            before();
+            end();
+          }
+        : end;
+    }
   }
 
   /** onread: stops reading (the receive is cancelled) until resume(). */
