@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getLoop } from '@uring/loop';
+import { until } from '@uring/ring/test';
 import net, { backend } from './index.js';
 import { silentListener } from './testing.js';
 
@@ -156,8 +157,7 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
       // The cancelled connect's CQE comes back: the ring holds one operation less (the connect).
       if (impl === impls.uring && loop) {
         expect(inFlight).toBeGreaterThan(0);
-        const deadline = Date.now() + 2000;
-        while (loop.metrics.inFlight >= inFlight! && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        await until(() => loop!.metrics.inFlight < inFlight!, 2000);
         expect(loop.metrics.inFlight).toBe(inFlight! - 1);
       }
       runs.push({ events, connecting: socket.connecting, pending: socket.pending, readyState: socket.readyState });

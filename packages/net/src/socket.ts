@@ -602,7 +602,7 @@ export class Socket extends Duplex {
         // No abort signal: _destroy cancels it, and its CQEs still come to #onRecv until the last,
         // which gives their buffers back and tells data that arrived after destroy() (see #unread).
         unref: this.#unref,
-        onCqe: (res, flags) => this.#scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive),
+        onCqe: (res, flags) => scope.runInAsyncScope(this.#onRecv, this, res, flags, pool, receive),
         // (Not scope.bind: Node 20's makes two deprecate() wrappers for each bound function.)
         onEnd: (error) => {
           try {
@@ -971,17 +971,9 @@ export class Socket extends Duplex {
     // after 'finish' (its shutdown calls back first), so the end waits for our shutdown's callback.
     // (With IORING_OP_SHUTDOWN, done by an io-wq worker, the answer even came before the shutdown's
     // CQE: 'end' before 'finish', 6 times in 500 under ASan with both cores busy.)
-    const shutdown = this.#shutdown;
-    if (!shutdown) end();
-    else {
-      const before = shutdown.after;
-      shutdown.after = before
-        ? () => {
-            before();
-            end();
-          }
-        : end;
-    }
+    // (At most one end is waiting: the FIN comes once a connection.)
+    if (this.#shutdown) this.#shutdown.after = end;
+    else end();
   }
 
   /** onread: stops reading (the receive is cancelled) until resume(). */
