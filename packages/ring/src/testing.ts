@@ -4,6 +4,8 @@
  * (so peers in the same process, like a node:net client, make progress) and gives up after a
  * deadline instead of blocking in the kernel forever.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { SetupFlag, support } from '@uring/abi';
 import { CqeBatch } from './cqe.js';
 import { IoUring, type IoUringOptions } from './io-uring.js';
@@ -44,6 +46,63 @@ export async function until(condition: () => boolean, ms = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
+}
+
+/**
+ * For tests of a package's published types: compiles `files` (file name → source; `.mts` files are
+ * ES modules, `.cts` CommonJS) as a user's project would — TypeScript's `nodenext` modules, strict,
+ * @types/node, no skipLibCheck — in a directory made inside `packageDir`, so that the package's
+ * own name resolves to its built declarations through its package.json "exports" (build it
+ * first). Returns the diagnostics, each as `file:line: message`; none when everything compiles.
+ */
+export async function compileAsUser(packageDir: string, files: Record<string, string>): Promise<string[]> {
+  const ts = (await import('typescript')).default;
+  mkdirSync(join(packageDir, '.vitest'), { recursive: true });
+  const dir = mkdtempSync(join(packageDir, '.vitest', 'types-'));
+  try {
+    const names = Object.entries(files).map(([name, text]) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    });
+    const program = ts.createProgram(names, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file && d.start !== undefined ? `${basename(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+      return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * compileAsUser for sources written against Node's modules: each is compiled twice, once with its
+ * `'PLACEHOLDER'` module names (the keys of `modules`, in quotes) as Node's and once as ours, in one
+ * program. Returns each side's diagnostics (`file:line: message`), so a test can ask that both
+ * compile, or that ours reject what Node's types reject, on the same lines.
+ */
+export async function compileBesideNode(packageDir: string, modules: Record<string, [node: string, ours: string]>, files: Record<string, string>): Promise<{ node: string[]; ours: string[] }> {
+  const sides = { node: 0, ours: 1 } as const;
+  const sources: Record<string, string> = {};
+  for (const [name, text] of Object.entries(files)) {
+    for (const [side, k] of Object.entries(sides)) {
+      sources[`${side}-${name}`] = Object.entries(modules).reduce((t, [key, names]) => t.replaceAll(`'${key}'`, `'${names[k]}'`), text);
+    }
+  }
+  const errors = await compileAsUser(packageDir, sources);
+  const of = (side: string) => errors.filter((e) => e.startsWith(`${side}-`)).map((e) => e.slice(side.length + 1));
+  return { node: of('node'), ours: of('ours') };
+}
+
+/** `file:line` of compileAsUser's diagnostics: where each is, whatever it says. */
+export function diagnosticLines(diagnostics: string[]): string[] {
+  return diagnostics.map((d) => d.split(':', 2).join(':'));
 }
 
 export interface Completion {
