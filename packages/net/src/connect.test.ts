@@ -46,8 +46,8 @@ const errorOf = (e: NodeJS.ErrnoException & Record<string, unknown>) => ({
 });
 
 /** A lookup for any name that answers `addresses` (dns.lookup's shape, with or without `all`) and records the options it was given. */
-function lookupOf(addresses: Array<{ address: string; family: number }>, seen: unknown[] = []) {
-  return (hostname: string, options: { all?: boolean }, callback: (...a: unknown[]) => void) => {
+function lookupOf(addresses: Array<{ address: string; family: number }>, seen: unknown[] = []): nodeNet.LookupFunction {
+  return (hostname, options, callback) => {
     seen.push({ hostname, options: { ...options } });
     setImmediate(() => (options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)));
   };

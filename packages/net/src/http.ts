@@ -41,7 +41,7 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   net[kClusterClose] = (cb) => void server.close(cb);
   patched.getConnections = (cb: (error: Error | null, count: number) => void) => (net.getConnections(cb), server);
   Object.defineProperty(server, 'listening', { get: () => net.listening, configurable: true });
-  Object.defineProperty(server, 'maxConnections', { get: () => net.maxConnections, set: (n: number | undefined) => (net.maxConnections = n), configurable: true });
+  Object.defineProperty(server, 'maxConnections', { get: () => net.maxConnections, set: (n: number) => (net.maxConnections = n), configurable: true });
   patched.ref = () => (net.ref(), server);
   patched.unref = () => (net.unref(), server);
   return server;

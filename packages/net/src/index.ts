@@ -5,11 +5,13 @@
  */
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
+import type { NetConnectOpts } from 'node:net';
 import { Op, invalidArgType } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { httpOver } from './http.js';
 import { limitConnect, validateConnectTimeout } from './connect-timeout.js';
+import type { LookupFunction } from './connect.js';
 import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import { sendFile } from './send-file.js';
 import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
@@ -70,20 +72,36 @@ function byBackend<T extends abstract new (...args: never[]) => object>(ours: T,
   return exported;
 }
 
-/** node:net's Socket on io_uring (see socket.ts); node:net's own where io_uring is unusable. */
+/**
+ * node:net's Socket on io_uring (see socket.ts); node:net's own where io_uring is unusable. As a
+ * type, node:net's Socket: what a socket of either backend is (ours implements it whole — checked
+ * at compile time in types.test-d.ts), so code typed against node:net compiles against this too.
+ */
 export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket);
-export type Socket = UringSocket;
-/** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. */
+export type Socket = nodeNet.Socket;
+/** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. As a type, node:net's Server. */
 export const Server: typeof UringServer = byBackend(UringServer, nodeNet.Server);
-export type Server = UringServer;
+export type Server = nodeNet.Server;
 
-export function createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server | nodeNet.Server {
-  if (!uring()) return nodeNet.createServer(options as nodeNet.ServerOpts, connectionListener as never);
+/** @uring/net's own connect() options, beside node:net's. */
+export interface UringConnectOptions extends IoTimeouts {
+  /** How long the connection attempt may take, in ms (0: as long as the kernel tries; see validateConnectTimeout). */
+  connectTimeout?: number;
+}
+
+/** net.createServer: ([options][, connectionListener]), as node:net's. */
+export function createServer(connectionListener?: (socket: Socket) => void): Server;
+export function createServer(options?: ServerOptions, connectionListener?: (socket: Socket) => void): Server;
+export function createServer(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void): Server {
+  if (!uring()) return nodeNet.createServer(options as nodeNet.ServerOpts, connectionListener);
   return new UringServer(options, connectionListener);
 }
 
-/** net.connect / net.createConnection: (options[, cb]), (port[, host][, cb]), (path[, cb]). */
-export function connect(...args: unknown[]): Socket | nodeNet.Socket {
+/** net.connect / net.createConnection: (options[, cb]), (port[, host][, cb]), (path[, cb]), as node:net's. */
+export function connect(options: NetConnectOpts & UringConnectOptions, connectionListener?: () => void): Socket;
+export function connect(port: number, host?: string, connectionListener?: () => void): Socket;
+export function connect(path: string, connectionListener?: () => void): Socket;
+export function connect(...args: unknown[]): Socket {
   if (!uring()) {
     const [options] = normalizeConnectArgs(args);
     const limit = validateConnectTimeout(options.connectTimeout);
@@ -134,10 +152,33 @@ export const { isIP, isIPv4, isIPv6 } = nodeNet;
  * node:net's own, for either backend: the address-family defaults connect() reads (autoSelectFamily
  * and its attempt timeout — set through either module, they apply to both), BlockList and SocketAddress.
  */
-export const { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout, BlockList, SocketAddress } = nodeNet;
+export const { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout } = nodeNet;
+export const BlockList = nodeNet.BlockList;
+export type BlockList = nodeNet.BlockList;
+export const SocketAddress = nodeNet.SocketAddress;
+export type SocketAddress = nodeNet.SocketAddress;
 export { sendFile, type IoTimeouts };
+/** Ours: node:net's options and @uring/net's own (a value typed by node:net's option types fits them). */
 export { type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
-export type { LookupFunction } from './connect.js';
+export type { LookupFunction };
+/** The rest of node:net's types, under their names there. */
+export type {
+  AddressInfo,
+  ConnectOpts,
+  DropArgument,
+  IPVersion,
+  IpcNetConnectOpts,
+  IpcSocketConnectOpts,
+  NetConnectOpts,
+  OnReadOpts,
+  ServerOpts,
+  SocketAddressInitOptions,
+  SocketConnectOpts,
+  SocketConstructorOpts,
+  SocketReadyState,
+  TcpNetConnectOpts,
+  TcpSocketConnectOpts,
+} from 'node:net';
 /** node:net's alias of Socket. */
 export const Stream = Socket;
 
@@ -162,4 +203,46 @@ const net = {
   BlockList,
   SocketAddress,
 };
+/**
+ * The types under the default export too, as node:net's: `import net from '@uring/net'` then
+ * `net.Socket`, `net.AddressInfo`… in a type. (A namespace of types only: it merges with the
+ * object above and adds nothing at run time.)
+ */
+declare namespace net {
+  export type Socket = nodeNet.Socket;
+  export type Server = nodeNet.Server;
+  export type BlockList = nodeNet.BlockList;
+  export type SocketAddress = nodeNet.SocketAddress;
+  export type AddressInfo = nodeNet.AddressInfo;
+  export type ConnectOpts = nodeNet.ConnectOpts;
+  export type DropArgument = nodeNet.DropArgument;
+  export type IPVersion = nodeNet.IPVersion;
+  export type IpcNetConnectOpts = nodeNet.IpcNetConnectOpts;
+  export type IpcSocketConnectOpts = nodeNet.IpcSocketConnectOpts;
+  export type NetConnectOpts = nodeNet.NetConnectOpts;
+  export type OnReadOpts = nodeNet.OnReadOpts;
+  export type ServerOpts = nodeNet.ServerOpts;
+  export type SocketAddressInitOptions = nodeNet.SocketAddressInitOptions;
+  export type SocketConnectOpts = nodeNet.SocketConnectOpts;
+  export type SocketConstructorOpts = nodeNet.SocketConstructorOpts;
+  export type SocketReadyState = nodeNet.SocketReadyState;
+  export type TcpNetConnectOpts = nodeNet.TcpNetConnectOpts;
+  export type TcpSocketConnectOpts = nodeNet.TcpSocketConnectOpts;
+  export type LookupFunction = OwnLookupFunction;
+  export type ListenOptions = OwnListenOptions;
+  export type ServerOptions = OwnServerOptions;
+  export type SocketOptions = OwnSocketOptions;
+  export type ConnectOptions = OwnConnectOptions;
+  export type IoTimeouts = OwnIoTimeouts;
+  export type UringConnectOptions = OwnUringConnectOptions;
+}
+// Our types under names the namespace above does not hide (its `ListenOptions = ListenOptions`
+// would name itself — and the declaration bundler writes any import of one so).
+type OwnLookupFunction = LookupFunction;
+type OwnListenOptions = ListenOptions;
+type OwnServerOptions = ServerOptions;
+type OwnSocketOptions = SocketOptions;
+type OwnConnectOptions = ConnectOptions;
+type OwnIoTimeouts = IoTimeouts;
+type OwnUringConnectOptions = UringConnectOptions;
 export default net;

@@ -144,7 +144,13 @@ export class Server extends EventEmitter {
   #closing = false;
   /** Counts listen() calls: a host name's lookup that finds it moved on, or the server closed, is dropped (node:net's _listeningId). */
   #attempt = 0;
-  maxConnections: number | undefined;
+  /** Unset until assigned, as node:net's (no own property: `declare` makes none). */
+  declare maxConnections: number;
+  /**
+   * Never set, as on node:net's Server, which no longer has it (DEP0020); declared because
+   * @types/node still lists it, so that ours is assignable to node:net's Server type.
+   */
+  declare connections: number;
   // The options, as node:net's Server keeps them: public, read for each connection accepted.
   allowHalfOpen: boolean;
   pauseOnConnect: boolean;

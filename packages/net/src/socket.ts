@@ -6,7 +6,7 @@ import { AbortError, Cancellation, CredentialsChangedError, getLoop, viewsAfter,
 import { closeOnAbort, validateSignal } from './abort.js';
 import { RecvPool } from './recv-pool.js';
 import { splice } from '@uring/streams';
-import { isIP } from 'node:net';
+import { isIP, type SocketReadyState } from 'node:net';
 import { addressInfo, normalizeArgs } from './address.js';
 import { connectFirst, connectOne, kAttemptLocal, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
 import { validateConnectTimeout } from './connect-timeout.js';
@@ -323,7 +323,7 @@ export class Socket extends Duplex {
     return this.connecting;
   }
 
-  get readyState(): string {
+  get readyState(): SocketReadyState {
     if (this.connecting) return 'opening';
     if (this.readable && this.writable) return 'open';
     if (this.readable && !this.writable) return 'readOnly';
@@ -331,8 +331,8 @@ export class Socket extends Duplex {
     return 'closed';
   }
 
-  get bytesWritten(): number | undefined {
-    if (!(#fd in this)) return undefined;
+  get bytesWritten(): number {
+    if (!(#fd in this)) return undefined as unknown as number; // on Socket.prototype itself
     return this.#bytesWritten + this.writableLength - this.#writing;
   }
 
