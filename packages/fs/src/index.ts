@@ -2,11 +2,29 @@
  * @uring/fs — a drop-in node:fs/promises on io_uring: `import fs from '@uring/fs'` or
  * `import { readFile } from '@uring/fs'`. `backend()` says whether io_uring or Node serves calls.
  */
+import type * as node from 'node:fs/promises';
+import { FileHandle as UringFileHandle } from './file-handle.js';
 import promises from './promises.js';
 
 export default promises;
 export { backend } from './backend.js';
-export { FileHandle } from './file-handle.js';
+/**
+ * The class of the handles open() gives, on either backend (for `instanceof`). As a type,
+ * node:fs/promises' FileHandle: ours implements it whole (types.test-d.ts), and code typed against
+ * Node's module compiles against this one.
+ */
+export const FileHandle = UringFileHandle;
+export type FileHandle = node.FileHandle;
+/** node:fs/promises' other types, under their names there. */
+export type {
+  CreateReadStreamOptions,
+  CreateWriteStreamOptions,
+  FileChangeInfo,
+  FileReadOptions,
+  FileReadResult,
+  FlagAndOpenMode,
+  ReadableWebStreamOptions,
+} from 'node:fs/promises';
 /** node:fs/promises `access`, Node's own implementation (not on the ring yet): same arguments, results and errors. */
 export const access = promises.access;
 /** Appends to a file, creating it (node:fs/promises `appendFile`). On io_uring: as writeFile with flag 'a'. Where io_uring is unusable, or for arguments the ring path does not take, Node's own. */

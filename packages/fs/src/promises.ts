@@ -29,5 +29,20 @@ const promises = {
   open: open as unknown as typeof node.open,
 };
 
+/**
+ * node:fs/promises' types under the default export too: `import fs from '@uring/fs'` then
+ * `fs.FileHandle` in a type. (Types only: the namespace merges with the object above and adds
+ * nothing at run time.)
+ */
+declare namespace promises {
+  export type FileHandle = node.FileHandle;
+  export type CreateReadStreamOptions = node.CreateReadStreamOptions;
+  export type CreateWriteStreamOptions = node.CreateWriteStreamOptions;
+  export type FileChangeInfo<T extends string | Buffer> = node.FileChangeInfo<T>;
+  export type FileReadOptions<T extends NodeJS.ArrayBufferView = Buffer> = node.FileReadOptions<T>;
+  export type FileReadResult<T extends NodeJS.ArrayBufferView> = node.FileReadResult<T>;
+  export type FlagAndOpenMode = node.FlagAndOpenMode;
+  export type ReadableWebStreamOptions = node.ReadableWebStreamOptions;
+}
 export default promises;
 export { backend };
