@@ -4,8 +4,20 @@
  * batching, a generic Readable/Writable over any positional source or sink, and byte web streams
  * with BYOB reads straight into the caller's buffer.
  */
-export { createReadStream, ReadStream, type ReadStreamOptions } from './read-stream.js';
+import * as fs from 'node:fs';
+import { ReadStream as UringReadStream } from './read-stream.js';
+export { createReadStream, type ReadStreamOptions } from './read-stream.js';
+/**
+ * The class of the streams createReadStream makes on io_uring (a subclass of node:fs's). As a
+ * type, node:fs's ReadStream — what createReadStream gives on either backend — so code typed
+ * against node:fs compiles against this package too.
+ */
+export const ReadStream = UringReadStream;
+export type ReadStream = fs.ReadStream;
 export { createWriteStream, isUringWriteStream, type WriteStreamOptions } from './write-stream.js';
+/** node:fs's WriteStream, the class of what createWriteStream gives (with its I/O on the ring). */
+export const WriteStream = fs.WriteStream;
+export type WriteStream = fs.WriteStream;
 export type { FileStreamOptions } from './stream-options.js';
 export { pipeline } from './pipeline.js';
 export { splice, type SpliceOptions } from './splice.js';

@@ -46,7 +46,7 @@ function untouched(r: ReadStream): boolean {
  * of through JavaScript. Anything else — more stages, encodings,
  * streams already flowing, TLS — goes through Node's pipeline unchanged.
  */
-export async function pipeline(...streams: Streams): Promise<void> {
+async function pipeline(...streams: Streams): Promise<void> {
   const [source, destination, options, ...rest] = streams as unknown[];
   const plainOptions = options === undefined || (typeof options === 'object' && options !== null && !('pipe' in options) && !('write' in options));
   if (
@@ -82,6 +82,9 @@ export async function pipeline(...streams: Streams): Promise<void> {
   }
   return nodePipeline(...streams);
 }
+/** Typed as stream/promises' own (its overloads, and what a destination function returns, which ours resolves too). */
+const typed = pipeline as typeof nodePipeline;
+export { typed as pipeline };
 
 async function spliceStreams(source: ReadStream, destination: Writable, signal: AbortSignal | undefined): Promise<void> {
   const src = source as unknown as FileState;
