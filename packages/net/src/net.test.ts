@@ -916,6 +916,43 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it("readable: false and writable: false start that side ended, as node:net's: nothing read, or a write after end", async () => {
+    const received: string[] = [];
+    const server = nodeNet.createServer((s) => {
+      s.on('error', () => undefined); // the client may close on unread data: a reset
+      s.on('data', (d) => received.push(String(d)));
+      s.write('hello');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as nodeNet.AddressInfo;
+    const runs: unknown[][] = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const run: unknown[] = [];
+      for (const options of [{ readable: false }, { writable: false }, { readable: false, writable: true }]) {
+        received.length = 0;
+        const s = new impl.Socket(options) as unknown as AnySocket;
+        const events: string[] = [];
+        s.on('data', (d) => events.push(`data ${d}`));
+        for (const name of ['end', 'finish']) s.on(name, () => events.push(name));
+        s.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+        s.connect(port, '127.0.0.1');
+        await once(s, 'connect');
+        const state = { readable: s.readable, writable: s.writable, readyState: s.readyState, readableEnded: s.readableEnded, writableEnded: s.writableEnded };
+        const closed = new Promise<boolean>((resolve) => s.on('close', resolve)); // (events.once would reject on the 'error')
+        const wrote = s.write('x', (e) => events.push(`write ${(e as NodeJS.ErrnoException | null)?.code ?? 'done'}`));
+        s.end();
+        const hadError = await closed;
+        await new Promise((resolve) => setTimeout(resolve, 20)); // the server's read of what was sent
+        run.push({ options, state, wrote, events, hadError, serverGot: received.join('') });
+      }
+      runs.push(run);
+    }
+    server.close();
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]![0]).toMatchObject({ state: { readable: false, readyState: 'writeOnly' }, wrote: true, events: ['write done', 'finish'], serverGot: 'x' });
+    expect(runs[0]![1]).toMatchObject({ state: { writable: false, readyState: 'readOnly' }, wrote: false, events: ['write ERR_STREAM_WRITE_AFTER_END', 'error ERR_STREAM_WRITE_AFTER_END'], hadError: true, serverGot: '' });
+  });
+
   it('setNoDelay and setKeepAlive set what node:net sets, connected or not yet, and from connect and server options', async () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {

@@ -37,12 +37,13 @@ const o: TcpNetConnectOpts = { port: 80 };
 const c: Socket = connect(o);
 const c2: Socket = createConnection(80, 'localhost');
 const c3: star.Socket = star.connect('/tmp/s', () => {});
-const c4: Socket = new Socket({ allowHalfOpen: true } satisfies SocketConstructorOpts);
+const c4: Socket = new Socket({ allowHalfOpen: true, readable: true, writable: false });
+const c5: SocketConstructorOpts = { fd: 3 };
 const r: SocketReadyState = c.readyState;
 const l: ListenOptions = { port: 0 };
 const n: NetConnectOpts = { port: 1 };
 const lf: LookupFunction | undefined = undefined;
-console.log(Pinger, Counting, s3, a, c2, c3, c4, r, l, n, lf, isIP('::1'), new BlockList(), new SocketAddress({ address: '::1', family: 'ipv6' }));
+console.log(Pinger, Counting, s3, a, c2, c3, c4, c5, r, l, n, lf, isIP('::1'), new BlockList(), new SocketAddress({ address: '::1', family: 'ipv6' }));
 `;
 
 const CJS = `

@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import { Duplex } from 'node:stream';
+import { Duplex, type DuplexOptions } from 'node:stream';
 import { isUint8Array } from 'node:util/types';
 import { CqeFlag, Errno, FD_MAX, Linux, invalidArgType, invalidArgValue, netError, outOfRange, validateInteger, type SocketAddress } from '@uring/abi';
 import { AbortError, Cancellation, CredentialsChangedError, getLoop, viewsAfter, type Multishot } from '@uring/loop';
@@ -24,6 +24,9 @@ export interface SocketOptions {
   /** Set SO_KEEPALIVE once connected, with this initial delay in ms. */
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
+  /** false: the socket starts with that side ended — it never receives, or never sends (node:net's options, as Duplex reads them). */
+  readable?: boolean;
+  writable?: boolean;
   /** The stream's buffer sizes, as for any Duplex (the server passes its highWaterMark option on). */
   highWaterMark?: number;
   readableHighWaterMark?: number;
@@ -224,8 +227,11 @@ export class Socket extends Duplex {
   constructor(options: SocketOptions = {}) {
     rejectObjectMode(options);
     validateKeepAliveDelay(options.keepAliveInitialDelay);
-    const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal } = options;
-    super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true });
+    const { highWaterMark, readableHighWaterMark, writableHighWaterMark, signal, readable, writable } = options;
+    // `readable: false` / `writable: false` start that side ended, as node:net's Socket passes them
+    // to Duplex: a socket that never reads (nothing is received) or never writes. (Duplex takes
+    // them; this @types/node's DuplexOptions does not list them.)
+    super({ highWaterMark, readableHighWaterMark, writableHighWaterMark, readable, writable, allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, autoDestroy: true, decodeStrings: true } as DuplexOptions);
     if (signal) {
       // As node:net's: aborted (now or later), the socket is destroyed with an AbortError — one
       // aborted already from the next tick, and connect() then does not connect.
