@@ -4,8 +4,8 @@
 // compiles the same uses against the built declarations, as a user of the package gets them.
 import type * as nodeNet from 'node:net';
 import net, * as named from './index.js';
-import { Server as UringServer } from './server.js';
-import { Socket as UringSocket } from './socket.js';
+import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
+import { Socket as UringSocket, type ConnectOptions, type SocketOptions } from './socket.js';
 
 /** true when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -61,3 +61,15 @@ export function uses(tcp: nodeNet.TcpNetConnectOpts, listen: nodeNet.ListenOptio
   const address = s2.address() as net.AddressInfo | null;
   void [c2, c3, c4, c5, c6, state, address];
 }
+
+// Every option node:net's types name, our option types name too (so a literal node:net's types
+// take is not refused as an excess property).
+type Missing<A, B> = Exclude<keyof A, keyof B>;
+type None<T extends never> = T;
+export type NoOptionMissing = [
+  None<Missing<nodeNet.SocketConstructorOpts, SocketOptions>>,
+  None<Missing<nodeNet.ServerOpts, ServerOptions>>,
+  None<Missing<nodeNet.ListenOptions, ListenOptions>>,
+  None<Missing<nodeNet.TcpSocketConnectOpts, ConnectOptions & SocketOptions>>,
+  None<Missing<nodeNet.IpcSocketConnectOpts, ConnectOptions & SocketOptions>>,
+];
