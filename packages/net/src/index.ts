@@ -15,7 +15,7 @@ import type { LookupFunction } from './connect.js';
 import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import { sendFile } from './send-file.js';
 import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
-import { Socket as UringSocket, normalizeConnectArgs, type ConnectOptions, type SocketOptions } from './socket.js';
+import { Socket as UringSocket, normalizeConnectArgs, type ConnectOptions, type SocketOptions, type UringConnectOptions } from './socket.js';
 import { clientSocket } from './diagnostics.js';
 
 /** The ring ops a socket needs: socket (5.19) and bind/listen (6.11) are the newest. */
@@ -82,12 +82,6 @@ export type Socket = nodeNet.Socket;
 /** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. As a type, node:net's Server. */
 export const Server: typeof UringServer = byBackend(UringServer, nodeNet.Server);
 export type Server = nodeNet.Server;
-
-/** @uring/net's own connect() options, beside node:net's. */
-export interface UringConnectOptions extends IoTimeouts {
-  /** How long the connection attempt may take, in ms (0: as long as the kernel tries; see validateConnectTimeout). */
-  connectTimeout?: number;
-}
 
 /** net.createServer: ([options][, connectionListener]), as node:net's. */
 export function createServer(connectionListener?: (socket: Socket) => void): Server;
@@ -159,7 +153,7 @@ export const SocketAddress = nodeNet.SocketAddress;
 export type SocketAddress = nodeNet.SocketAddress;
 export { sendFile, type IoTimeouts };
 /** Ours: node:net's options and @uring/net's own (a value typed by node:net's option types fits them). */
-export { type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions };
+export { type ListenOptions, type ServerOptions, type SocketOptions, type ConnectOptions, type UringConnectOptions };
 export type { LookupFunction };
 /** The rest of node:net's types, under their names there. */
 export type {

@@ -49,18 +49,19 @@ export interface SocketOptions {
   pauseOnCreate?: boolean;
 }
 
+/** @uring/net's own connect() options, beside node:net's: receive and send timeouts that end the connection (IoTimeouts). */
+export interface UringConnectOptions extends IoTimeouts {
+  /** How long the connection attempt may take, in ms (0: as long as the kernel tries; see validateConnectTimeout). */
+  connectTimeout?: number;
+}
+
 /**
  * node:net connect options: port and host (or a Unix path), family, hints and lookup, the local
  * end (localAddress, localPort), autoSelectFamily, timeout and socket options, signal.
  */
-export interface ConnectOptions extends TcpConnectOptions {
+export interface ConnectOptions extends TcpConnectOptions, UringConnectOptions {
   path?: string;
   timeout?: number;
-  /** @uring/net's own: how long the connection attempt may take (see validateConnectTimeout). */
-  connectTimeout?: number;
-  /** @uring/net's own: receive and send timeouts that end the connection (see IoTimeouts). */
-  recvTimeout?: number;
-  sendTimeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
