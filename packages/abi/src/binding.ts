@@ -62,11 +62,24 @@ export function loadBinding(paths: readonly string[] = process.env.URING_ADDON ?
   const cause = lastError instanceof Error ? `\nLoading it failed: ${lastError.message}` : ' (not built)';
   const platform =
     process.platform === 'linux'
-      ? 'Build it with `pnpm --filter @uring/abi build` (needs cmake, a C++17 compiler and Node\'s headers).'
+      ? buildHint(fileURLToPath(new URL('..', import.meta.url)))
       : `io_uring exists only on Linux; this is ${process.platform}. Use @uring/fs and @uring/net, which fall back to Node's own modules.`;
   throw new Error(
     `@uring/abi: could not load the native addon uring_abi.node${cause}\nTried: ${tried.join(', ')}\n${platform}`,
   );
+}
+
+/**
+ * How to build the addon where it is missing or does not load, for the package at `packageDir`:
+ * in this repository through its workspace; once installed from npm (the package carries the addon
+ * built where it was packed, and its sources; cmake-js and node-addon-api are only its
+ * devDependencies), with npm in the package's own directory.
+ */
+export function buildHint(packageDir: string): string {
+  const needs = "needs cmake, a C++17 compiler and Node's headers";
+  return /[\\/]node_modules[\\/]/.test(packageDir)
+    ? `Build it from source (${needs}): cd ${packageDir.replace(/[\\/]$/, '')} && npm install && npx cmake-js compile`
+    : `Build it with \`pnpm --filter @uring/abi build\` (${needs}).`;
 }
 
 let binding: NativeBinding | undefined;
