@@ -26,6 +26,18 @@ const echoUrl: http.RequestListener = (req, res) => {
   req.on('end', () => res.end(`ok ${req.url}`));
 };
 
+const headersNeverEnd: Scenario = {
+  options: { headersTimeout: 200, requestTimeout: 0, connectionsCheckingInterval: 50 },
+  send: ['GET / HTTP/1.1\r\nHost: x\r\n'],
+  notBefore: 200,
+};
+
+const bodyNeverEnds: Scenario = {
+  options: { headersTimeout: 200, requestTimeout: 300, connectionsCheckingInterval: 50 },
+  send: ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'],
+  notBefore: 300,
+};
+
 const scenarios: Record<string, Scenario> = {
   'keepAliveTimeout closes an idle keep-alive connection': {
     options: { keepAliveTimeout: 100 },
@@ -37,28 +49,10 @@ const scenarios: Record<string, Scenario> = {
     send: ['GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n'],
     notBefore: 100,
   },
-  'headersTimeout answers 408 to headers that never end': {
-    options: { headersTimeout: 200, requestTimeout: 0, connectionsCheckingInterval: 50 },
-    send: ['GET / HTTP/1.1\r\nHost: x\r\n'],
-    notBefore: 200,
-  },
-  "headersTimeout through a 'clientError' listener": {
-    options: { headersTimeout: 200, requestTimeout: 0, connectionsCheckingInterval: 50 },
-    answerClientError: true,
-    send: ['GET / HTTP/1.1\r\nHost: x\r\n'],
-    notBefore: 200,
-  },
-  'requestTimeout answers 408 to a body that never ends': {
-    options: { headersTimeout: 200, requestTimeout: 300, connectionsCheckingInterval: 50 },
-    send: ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'],
-    notBefore: 300,
-  },
-  "requestTimeout through a 'clientError' listener": {
-    options: { headersTimeout: 200, requestTimeout: 300, connectionsCheckingInterval: 50 },
-    answerClientError: true,
-    send: ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'],
-    notBefore: 300,
-  },
+  'headersTimeout answers 408 to headers that never end': headersNeverEnd,
+  "headersTimeout through a 'clientError' listener": { ...headersNeverEnd, answerClientError: true },
+  'requestTimeout answers 408 to a body that never ends': bodyNeverEnds,
+  "requestTimeout through a 'clientError' listener": { ...bodyNeverEnds, answerClientError: true },
   'server.setTimeout destroys a silent connection': {
     options: {},
     setup: (server) => server.setTimeout(150),
