@@ -23,6 +23,7 @@ export interface NativeBinding {
   setsockopt(fd: number, level: number, name: number, value: ArrayBufferView): number;
   getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number;
   shutdown(fd: number, how: number): number;
+  ioctlInt(fd: number, request: number): number;
   closeOnTeardown(fd: number): number;
   forgetOnTeardown(fd: number): number;
   Poller: new (fd: number, callback: (status: number) => void) => NativePoller;

@@ -318,6 +318,8 @@ export const Linux = {
   SHUT_RD: 0,
   SHUT_WR: 1,
   SHUT_RDWR: 2,
+  /** ioctl: bytes waiting to be read (SIOCINQ on a socket, the same number). */
+  FIONREAD: 0x541b,
   POLLIN: 0x001,
   POLLOUT: 0x004,
   POLLERR: 0x008,

@@ -3,7 +3,7 @@ import { closeSync, readSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Linux } from './constants.js';
-import { fcntl, pipe, shutdown } from './syscalls.js';
+import { fcntl, ioctlInt, pipe, shutdown } from './syscalls.js';
 
 describe('descriptor syscalls', () => {
   it('pipe() returns a working pair and fcntl() resizes it', () => {
@@ -42,5 +42,17 @@ describe('descriptor syscalls', () => {
     closeSync(r);
     closeSync(w);
     expect(shutdown(r, Linux.SHUT_WR)).toBe(-9); // EBADF
+  });
+
+  it('ioctlInt(FIONREAD) counts the bytes waiting to be read, at once; errors as -errno', () => {
+    const [r, w] = pipe(Linux.O_CLOEXEC);
+    expect(ioctlInt(r, Linux.FIONREAD)).toBe(0);
+    writeSync(w, 'seven b');
+    expect(ioctlInt(r, Linux.FIONREAD)).toBe(7);
+    readSync(r, Buffer.alloc(3));
+    expect(ioctlInt(r, Linux.FIONREAD)).toBe(4);
+    closeSync(r);
+    closeSync(w);
+    expect(ioctlInt(r, Linux.FIONREAD)).toBe(-9); // EBADF
   });
 });

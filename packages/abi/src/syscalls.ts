@@ -66,6 +66,15 @@ export function shutdown(fd: number, how: number): number {
 }
 
 /**
+ * ioctl(2) for a request whose argument is an int the kernel fills — FIONREAD (SIOCINQ): the
+ * bytes waiting in a socket's or pipe's receive queue; returns that int or `-errno`. At once,
+ * where IORING_OP_URING_CMD's SIOCINQ (6.7) would answer from the ring.
+ */
+export function ioctlInt(fd: number, request: number): number {
+  return native().ioctlInt(fd, request);
+}
+
+/**
  * Arms a hook that, when this Node environment is torn down (process exit, worker termination),
  * cancels every request on ring `fd` synchronously (IORING_REGISTER_SYNC_CANCEL, 6.0) and closes
  * it, so the kernel cannot write into buffers V8 frees. Undo with `forgetOnTeardown` before

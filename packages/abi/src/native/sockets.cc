@@ -1,8 +1,10 @@
 // Descriptor syscalls io_uring has no opcode for (as of 6.12) that the layers above need:
-// pipe2 (the middle of a splice), and socket names and options; and shutdown(2), whose opcode
-// (IORING_OP_SHUTDOWN) the kernel always hands to an io-wq worker (see net's socket-ops.ts).
+// pipe2 (the middle of a splice), and socket names and options; shutdown(2), whose opcode
+// (IORING_OP_SHUTDOWN) the kernel always hands to an io-wq worker (see net's socket-ops.ts); and
+// ioctl(2) for a count (FIONREAD: bytes waiting to be read), wanted at once, not from the ring.
 #include "abi.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,6 +60,14 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return Num(info, Result(shutdown(info[0].ToNumber().Int32Value(), info[1].ToNumber().Int32Value())));
 }
 
+// ioctlInt(fd, request) -> the int the kernel wrote | -errno; for requests whose argument is an
+// int out-parameter (FIONREAD/SIOCINQ, SIOCOUTQ).
+Napi::Value IoctlInt(const Napi::CallbackInfo& info) {
+  int value = 0;
+  long r = ioctl(info[0].ToNumber().Int32Value(), static_cast<unsigned long>(info[1].ToNumber().Uint32Value()), &value);
+  return Num(info, r < 0 ? Result(r) : static_cast<double>(value));
+}
+
 }  // namespace
 
 void InitSockets(Napi::Env env, Napi::Object exports) {
@@ -67,6 +77,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
   exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("ioctlInt", Napi::Function::New(env, IoctlInt, "ioctlInt"));
 }
 
 }  // namespace uring
