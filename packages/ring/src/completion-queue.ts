@@ -63,6 +63,20 @@ export class CompletionQueue {
     return count;
   }
 
+  /**
+   * Whether a CQE waiting to be copied carries this user_data: a look at the ring between head and
+   * tail, as liburing's `io_uring_for_each_cqe` walks it; the head stays where it is.
+   */
+  holds(userDataLo: number, userDataHi: number): boolean {
+    const ring = this.#ring;
+    const tail = Atomics.load(ring, this.#tailIdx);
+    for (let h = this.#head; h !== tail; h = (h + 1) >>> 0) {
+      const s = this.#cqes + ((h & this.mask) << 2);
+      if (ring[s] === userDataLo && ring[s + 1] === userDataHi) return true;
+    }
+    return false;
+  }
+
   /** CQEs the kernel dropped because the CQ was full (only on kernels without IORING_FEAT_NODROP, 5.5). */
   overflow(): number {
     return Atomics.load(this.#ring, this.#overflowIdx);

@@ -53,6 +53,27 @@ describe.each(ringConfigs)('IoUring protocol ($name)', ({ name, options }) => {
       ring.close();
     });
 
+    it('cq.holds() finds a ready CQE by its user_data without consuming it', () => {
+      const ring = ringOf(8);
+      for (const [lo, hi] of [[5, 1], [6, 0x7fffffff]]) {
+        const i = ring.getSqe();
+        ring.sqes.prepNop(i);
+        ring.sqes.setUserData(i, lo!, hi!);
+      }
+      ring.submitAndWait(2);
+      expect(ring.cq.holds(5, 1)).toBe(true);
+      expect(ring.cq.holds(6, 0x7fffffff)).toBe(true);
+      expect(ring.cq.holds(5, 2)).toBe(false); // another generation of the same slot
+      expect(ring.cqReady()).toBe(2); // looked at, not taken
+      const batch = new CqeBatch(1);
+      ring.copyCqes(batch);
+      expect(ring.cq.holds(5, 1)).toBe(false);
+      expect(ring.cq.holds(6, 0x7fffffff)).toBe(true);
+      ring.copyCqes(batch);
+      expect(ring.cq.holds(6, 0x7fffffff)).toBe(false);
+      ring.close();
+    });
+
     it('keeps every completion when the CQ overflows (tiny CQ, IORING_FEAT_NODROP)', async () => {
       const ring = ringOf(4, { cqEntries: 4 });
       for (let round = 0; round < 6; round++) {
