@@ -1,4 +1,4 @@
-import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, cString, decodeSockaddr, encodeSockaddr, eventfd, getsockname, pipe, setsockopt, timespec } from '@uring/abi';
+import { CqeFlag, Errno, Linux, SetupFlag, TimeoutFlag, addressOf, cString, decodeSockaddr, encodeSockaddr, eventfd, getsockname, ioctlInt, pipe, setsockopt, timespec } from '@uring/abi';
 import { BufferRing, IoUring, type Sqes } from '@uring/ring';
 import { connect } from 'node:net';
 import { ringConfigs, titled, unavailable, until } from '@uring/ring/test';
@@ -27,6 +27,20 @@ function itWithMultishotTimeout(title: string, fn: () => Promise<void>): void {
 function multishotTimer(loop: Loop, ms: number, count: number, options: { onCqe: (res: number) => void; rearm?: (res: number) => boolean }) {
   const ts = timespec(ms);
   return loop.multishot((sqes, i) => sqes.prepTimeout(i, addressOf(ts), count, TimeoutFlag.MULTISHOT), { syscall: 'timeout', keep: ts, ...options });
+}
+
+/**
+ * A loopback connection made by node:net: its client, and the server's accepted socket, which
+ * node:net leaves unread (pauseOnConnect) — its descriptor ours to receive from.
+ */
+async function unreadConnection() {
+  const { createServer } = await import('node:net');
+  const server = createServer({ pauseOnConnect: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<{ _handle: { fd: number }; destroy(): void }>((resolve) => server.once('connection', resolve));
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await new Promise((resolve) => client.once('connect', resolve));
+  return { server, client, peer: await accepted };
 }
 
 /** Keeps the thread busy for `ms`: no kernel entry, so no task work runs meanwhile. */
@@ -768,15 +782,41 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it("pendingInReap(): whether the reap going on holds more of the operation's CQEs — true for all but the last of a multishot recv's CQEs posted together, false outside a reap", async () => {
+      const loop = make();
+      const { server, client, peer } = await unreadConnection();
+      client.write(Buffer.alloc(64, 'x'));
+      await until(() => ioctlInt(peer._handle.fd, Linux.FIONREAD) === 64);
+      // 16-byte buffers: the recv's first issue takes the 64 queued bytes as four CQEs at once.
+      const size = 16;
+      const pool = Buffer.alloc(size * 8);
+      const br = BufferRing.setup(loop.ring, 8, 7);
+      for (let b = 0; b < 8; b++) br.add(addressOf(pool) + b * size, size, b, b);
+      br.advance(8);
+      const seen: [number, boolean][] = [];
+      const receiver = loop.multishot(
+        (sqes, i) => {
+          sqes.prepRecvMultishot(i, peer._handle.fd, 0, 0);
+          sqes.bufferSelect(i, 7);
+        },
+        { syscall: 'recv', keep: pool, onCqe: (res) => seen.push([res, receiver.pendingInReap()]) },
+      );
+      expect(receiver.pendingInReap()).toBe(false); // not reaping
+      await until(() => seen.length === 4);
+      expect(seen).toEqual([[16, true], [16, true], [16, true], [16, false]]);
+      receiver.cancel();
+      await receiver.done;
+      expect(receiver.pendingInReap()).toBe(false);
+      br.unregister();
+      client.destroy();
+      peer.destroy();
+      server.close();
+      await loop.close();
+    });
+
     it('gives back the provided buffer of every CQE that comes after an abort (releaseBuffer), so the buffer ring is whole again', async () => {
       const loop = make();
-      const { createServer } = await import('node:net');
-      const server = createServer({ pauseOnConnect: true }); // node:net leaves the accepted socket unread: ours to receive from
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const accepted = new Promise<{ _handle: { fd: number }; destroy(): void }>((resolve) => server.once('connection', resolve));
-      const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-      await new Promise((resolve) => client.once('connect', resolve));
-      const peer = await accepted;
+      const { server, client, peer } = await unreadConnection();
       const fd = peer._handle.fd;
       const clientFd = (client as unknown as { _handle: { fd: number } })._handle.fd;
 

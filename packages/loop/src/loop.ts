@@ -432,8 +432,10 @@ export class Loop {
   #refs = 0;
   #flushQueued = false;
   #reapQueued = false;
-  /** A batch is being settled (see #reapBatch). */
+  /** A batch is being settled (see #reapBatch): its CQEs, the one being settled, how many. */
   #reaping = false;
+  #batchAt = 0;
+  #batchEnd = 0;
   /** The submitting microtask is reaping what completed inline (see #flushTask). */
   #reapingInline = false;
   /** Operations reaped inline and their results, settled from the next tick (see #settleInline). */
@@ -693,6 +695,7 @@ export class Loop {
     const handle = new Multishot(
       {
         cancel: () => op && this.#cancel(op),
+        pendingInReap: () => op !== undefined && this.#laterInReap(op),
         ref: () => {
           if (op && op.flags & Flag.Unref && !(op.flags & Flag.Done)) {
             op.flags &= ~Flag.Unref;
@@ -940,11 +943,30 @@ export class Loop {
     try {
       const batch = this.#batch;
       const n = this.ring.cq.copy(batch);
-      for (let k = 0; k < n; k++) this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
+      this.#batchEnd = n;
+      for (let k = 0; k < n; k++) {
+        this.#batchAt = k;
+        this.#complete(batch.userDataLo(k), batch.userDataHi(k), batch.res(k), batch.flags(k));
+      }
       return n === batch.capacity;
     } finally {
       this.#reaping = false;
+      this.#batchEnd = 0;
     }
+  }
+
+  /**
+   * Whether a CQE of `op` is still to be settled in the reap going on: later in the batch being
+   * settled, or in the CQ ring for the batches after it (or possibly, the kernel holding
+   * completions back from a full CQ, among those). False outside a reap.
+   */
+  #laterInReap(op: Op): boolean {
+    if (!this.#reaping) return false;
+    const batch = this.#batch;
+    for (let k = this.#batchAt + 1; k < this.#batchEnd; k++) {
+      if (batch.userDataLo(k) === op.slot && batch.userDataHi(k) === op.generation) return true;
+    }
+    return this.ring.cq.holds(op.slot, op.generation) || this.ring.cqNeedsFlush();
   }
 
   /** Reaps again in the check phase of this event-loop turn: after I/O callbacks and microtasks. */

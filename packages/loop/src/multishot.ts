@@ -11,6 +11,8 @@ export interface MultishotCqe {
 /** What the loop gives a Multishot: how to cancel it, and ref/unref it. */
 export interface MultishotControl {
   cancel(): void;
+  /** Whether the reap going on still holds a CQE of the operation (see Multishot.pendingInReap). */
+  pendingInReap(): boolean;
   ref(): void;
   unref(): void;
 }
@@ -68,6 +70,16 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
   /** Cancels the operation (ASYNC_CANCEL); `done` resolves once its final CQE has arrived. */
   cancel(): void {
     this.#control.cancel();
+  }
+
+  /**
+   * Whether the loop, reaping now, still holds a CQE of this operation it has not delivered —
+   * later in the batch being settled, or possibly among those posted since — so that a caller in
+   * one of this batch's handlers can tell whether the kernel has already handed over more than it
+   * has seen. False outside a reap.
+   */
+  pendingInReap(): boolean {
+    return this.#control.pendingInReap();
   }
 
   /** While running, keep the process alive (the default). */
