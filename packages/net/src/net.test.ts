@@ -358,6 +358,55 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(await outcome(impls.node)).toBe('ECONNRESET');
   });
 
+  /**
+   * What `server`'s socket sees when its client, on `client`, is destroyed in the same tick as
+   * the server socket writes 10 MiB to it (Node's test-net-error-twice), and what a write made
+   * just before a destroy() in one tick brings the peer.
+   */
+  const destroyThenPeerWrites = async (serverImpl: typeof net, clientImpl: typeof net) => {
+    const events: string[] = [];
+    const { server, port } = await listening(serverImpl, () => {});
+    const [accepted, connected] = await Promise.all([
+      once(server, 'connection') as Promise<[AnySocket]>,
+      new Promise<AnySocket>((resolve) => {
+        const c = clientImpl.connect(port, '127.0.0.1', () => resolve(c as AnySocket)) as AnySocket;
+      }),
+    ]);
+    const [peer] = accepted;
+    peer.on('end', () => events.push('end'));
+    peer.on('error', (e: NodeJS.ErrnoException) => events.push(`${e.syscall} ${e.code}`));
+    const closed = new Promise((resolve) => peer.on('close', resolve)); // (once() would reject on the 'error')
+    connected.destroy();
+    peer.write(Buffer.alloc(10 << 20, 0x62));
+    await closed;
+    await close(server);
+    return events;
+  };
+
+  it("destroy() ends the connection during the call, as node:net's close(2): a peer writing in the same tick gets `write EPIPE` (the FIN came first), not a reset", async () => {
+    const overNode = await destroyThenPeerWrites(impls.node, impls.node);
+    expect(overNode).toEqual(['write EPIPE']);
+    expect(await destroyThenPeerWrites(impls.node, net)).toEqual(overNode);
+    // Our server socket reads the FIN before its send fails, node:net's fails the write first: 'end' may come before (see the README).
+    expect((await destroyThenPeerWrites(net, net)).filter((e) => e !== 'end')).toEqual(overNode);
+  });
+
+  it('a write made before destroy() in the same tick still reaches the peer, then the FIN — as with node:net, whose write went to the kernel at once', async () => {
+    const run = async (impl: typeof net) => {
+      const { server, port } = await listening(nodeNet as unknown as typeof net, () => {});
+      const accepted = once(server, 'connection') as Promise<[AnySocket]>;
+      const client = impl.connect(port, '127.0.0.1') as AnySocket;
+      await once(client, 'connect');
+      const [peer] = await accepted;
+      client.write('sent before the destroy');
+      client.destroy();
+      const got = (await collect(peer)).toString(); // to the peer's 'end': a FIN, not a reset
+      await close(server);
+      return got;
+    };
+    expect(await run(net)).toBe(await run(impls.node));
+  });
+
   const [major, minor] = release().split('.').map(Number) as [number, number];
   /** What `onConnection` logs on `impl`'s server socket, whose peer (node:net) never reads, until that socket closes. */
   const withSilentPeer = async (impl: typeof net, onConnection: (s: AnySocket, events: string[]) => void) => {

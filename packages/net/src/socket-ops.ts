@@ -1,4 +1,4 @@
-import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, ioctlInt, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop, type CancelSignal } from '@uring/loop';
 
 /**
@@ -108,6 +108,21 @@ export function cancelAll(fd: number): Promise<number> {
  */
 export function shutdown(fd: number): number {
   return shutdownNow(fd, Linux.SHUT_WR);
+}
+
+/**
+ * shutdown(fd, SHUT_RDWR): what close(2) does to the connection, with the descriptor kept — the
+ * FIN after the data sent so far; a TCP peer's data arriving after it resets the connection (as at
+ * a closed socket: the kernel resets a FIN_WAIT socket shut for reading that gets data), and a Unix
+ * peer's writes fail with EPIPE. 0 or -errno. For destroy(), whose close waits for its operations.
+ */
+export function shutdownBoth(fd: number): number {
+  return shutdownNow(fd, Linux.SHUT_RDWR);
+}
+
+/** The bytes in the socket's receive queue, not yet taken by a receive (FIONREAD); or -errno. */
+export function unreadInKernel(fd: number): number {
+  return ioctlInt(fd, Linux.FIONREAD);
 }
 
 export function close(fd: number): Promise<number> {

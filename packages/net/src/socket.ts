@@ -160,6 +160,10 @@ export class Socket extends Duplex {
    * already and in writableLength still; not 0 while its send is in flight (what destroy() cancels).
    */
   #writing = 0;
+  /** sendFile() splices under way: destroy() leaves the connection to them (see _destroy). */
+  #splicing = 0;
+  /** resetAndDestroy(): SO_LINGER 0 is set, the close resets the connection. */
+  #resetting = false;
   #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #peer: SocketAddress | undefined;
@@ -466,6 +470,7 @@ export class Socket extends Duplex {
     this.#reconnectable = false;
     this.#recvClock = false;
     this.#unread = false;
+    this.#resetting = false;
     this.#onreadStopped = false;
     this.#held = undefined;
     this.#eofHeld = false;
@@ -792,6 +797,25 @@ export class Socket extends Duplex {
     // What else waits on the socket; none made: the shared aborted one, so what asks after this is refused.
     if (this.#abort) this.#abort.abort(DESTROYED);
     else this.#abort = destroyedAbort;
+    // node:net's close(2) ends the connection during the call: the peer gets the FIN before
+    // anything it writes later in this tick arrives (and such data then resets, as at a closed
+    // socket). Ours closes once its receive and sends have ended, at the next submit at the
+    // earliest — so where that close would send a FIN, it shuts the connection both ways now, as
+    // the close would: no write or sendFile() under way (their bytes go first, as those
+    // node:net's write had handed the kernel), no resetAndDestroy(), and nothing received unseen —
+    // neither CQEs this reap has still to deliver (see #unread) nor bytes in the kernel's queue —
+    // which makes the close a reset instead.
+    if (
+      this.#fd !== -1 &&
+      !this.connecting &&
+      !this.#resetting &&
+      this.#writing === 0 &&
+      this.#splicing === 0 &&
+      !this.#receive?.pendingInReap() &&
+      ops.unreadInKernel(this.#fd) === 0
+    ) {
+      ops.shutdownBoth(this.#fd);
+    }
     this.#receive?.cancel(); // its last CQEs still come; the descriptor closes after them (see #track)
     this.#destroyBatch = true;
     queueMicrotask(() => (this.#destroyBatch = false));
@@ -865,8 +889,10 @@ export class Socket extends Duplex {
           },
         });
         this.#track(sent);
+        this.#splicing++;
         // A failed splice rejects the promise and leaves the socket to the caller: the queue goes on.
         sent
+          .finally(() => this.#splicing--)
           .then(
             (n) => {
               this.#bytesWritten += n;
@@ -1045,6 +1071,7 @@ export class Socket extends Duplex {
 
   #reset(): void {
     ops.setLinger(this.#fd, 0);
+    this.#resetting = true; // no FIN from _destroy: the close sends the RST alone
     this.destroy();
   }
 
