@@ -19,7 +19,9 @@
 //      is @uring/net's or node:net's, in this process, the server the same for both;
 //   6. send_zc against send for 64 KiB and 1 MiB writes (bench/send-zc.mjs, in a child process);
 //   7. the echo of 1. against a server in C on the same ring operations (bench/echo.c) instead of
-//      @uring/net's: what a server can cost per round trip here without JavaScript;
+//      @uring/net's: what a server can cost per round trip here without JavaScript; and against
+//      one in C on epoll, read(2) and write(2) (bench/echo-epoll.c), as libuv serves node:net:
+//      the floor under node:net's own;
 //   8. the echo of 1. with @uring/net's loop on a SINGLE_ISSUER+DEFER_TASKRUN ring: the kernel
 //      queues a socket's readiness as deferred task work there, and the eventfd that wakes the
 //      loop was signalled an RCU grace period late (~15 ms on 6.18; C shows the same) — why the
@@ -41,7 +43,8 @@ const CHUNK = Buffer.alloc(64 * 1024, 9);
 const clients = { uring: uringNet, node: nodeNet };
 
 async function startServer(kind, mode) {
-  if (kind === 'c') return startCServer();
+  if (kind === 'c') return startCServer('./echo.c');
+  if (kind === 'c-epoll') return startCServer('./echo-epoll.c');
   // 'defer': @uring/net on a SINGLE_ISSUER+DEFER_TASKRUN loop instead of the default ring.
   const args = kind === 'defer' ? ['uring', mode, String(SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN)] : [kind, mode];
   const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -54,9 +57,9 @@ async function startServer(kind, mode) {
   return { child, port, cpu, stop: () => child.send('exit') };
 }
 
-/** The C echo server (bench/echo.c): its port on its first line; each line we send makes it print its user and system CPU time in µs. */
-async function startCServer() {
-  const child = spawn(cProgram(fileURLToPath(new URL('./echo.c', import.meta.url))), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** A C echo server (bench/echo.c, bench/echo-epoll.c): its port on its first line; each line we send makes it print its user and system CPU time in µs. */
+async function startCServer(source) {
+  const child = spawn(cProgram(fileURLToPath(new URL(source, import.meta.url))), [], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdout.setEncoding('utf8');
   const lines = child.stdout[Symbol.asyncIterator]();
   const nextLine = async () => (await lines.next()).value.trim().split(' ').map(Number);
@@ -303,6 +306,15 @@ record(
   'trips/s',
   'C',
   [kernelFloor('C server per round trip')],
+);
+record(
+  await compareServers('echo', (port) => pingPong(port, nodeNet), 'c-epoll'),
+  'echo 64 B x 64 conns, C server on epoll (node:net client)',
+  'trips/s',
+  'server CPU per round trip, C server on epoll',
+  'trips/s',
+  'C epoll',
+  [kernelFloor('C epoll server per round trip')],
 );
 const deferMissing = noDeferTaskrun();
 if (deferMissing === undefined) {
