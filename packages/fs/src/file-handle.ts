@@ -10,8 +10,10 @@ import { parseFileMode, toWebReadable } from '@uring/streams';
 import { filePosition, readArgs, validateBufferArray, writeArgs } from './handle-args.js';
 import { fileOptions, readAll, writeAll, type FileOptions } from './handle-io.js';
 
-const kRef = Symbol('kRef');
-const kUnref = Symbol('kUnref');
+/** Takes a reference: close() then waits for its kUnref (what a stream over the handle holds). */
+export const kRef = Symbol('kRef');
+/** Drops a reference; the last one closes the descriptor. */
+export const kUnref = Symbol('kUnref');
 /** Reads the whole file from the current position, without the closed-handle check (fs.readFile(handle) has none). */
 export const kReadFile = Symbol('kReadFile');
 /** Writes `data` at the current position, without the closed-handle check (fs.writeFile(handle) has none). */
@@ -143,10 +145,13 @@ export class FileHandle extends EventEmitter {
 
   /**
    * Closes the descriptor once no operation of this handle is in flight; idempotent. Like Node's,
-   * a property, so `const { close } = handle` works.
+   * a property, so `const { close } = handle` works, and as Node's (lib/internal/fs/promises.js), a
+   * call made once the descriptor is being closed (fd -1) resolves at once rather than with that
+   * close: a stream over the handle that a close() ended emits its 'close' before the close()
+   * resolves.
    */
   close = (): Promise<void> => {
-    if (this.#fd === -1 && !this.#closing) return Promise.resolve();
+    if (this.#fd === -1) return Promise.resolve();
     if (this.#closing) return this.#closing;
     let closing: Promise<void>;
     if (--this.#refs === 0) {
@@ -376,6 +381,10 @@ export class FileHandle extends EventEmitter {
     return readable;
   }
 }
+
+// Named as Node's class is (util.inspect, "Received an instance of FileHandle" in Node's errors): the
+// bundler renames a class that refers to itself, as this one's static #call does, to _FileHandle.
+Object.defineProperty(FileHandle, 'name', { value: 'FileHandle' });
 
 // The mark @uring/streams looks for (by Symbol.for, without importing this package): given one of
 // ours as `fd`, its createReadStream/createWriteStream make the stream from the handle's own

@@ -100,6 +100,27 @@ describe(`@uring/fs in a process of its own (URING_DISABLE=${process.env.URING_D
     }
   });
 
+  it("the first handle a process opens goes into node:fs's createReadStream, and the built class is named FileHandle, as Node's", () => {
+    const r = node(`
+      const fs = await import('node:fs');
+      const { inspect } = await import('node:util');
+      const run = async (open) => {
+        const h = await open('/proc/self/status', 'r');
+        let text = '';
+        for await (const chunk of fs.createReadStream(null, { fd: h, encoding: 'utf8' })) text += chunk;
+        let message;
+        try { fs.createReadStream('x', { start: h }); } catch (error) { message = error.message; }
+        return [text.startsWith('Name:'), h.fd, h.constructor.name, inspect(h).split(' ')[0], message];
+      };
+      const ours = await run(uring.open);
+      console.log(JSON.stringify({ ours, node: await run(node.open) }));
+    `);
+    expect(r.stderr).toBe('');
+    const { ours, node: theirs } = JSON.parse(r.stdout) as { ours: unknown[]; node: unknown[] };
+    expect(ours).toEqual(theirs);
+    expect(ours.slice(0, 3)).toEqual([true, -1, 'FileHandle']);
+  });
+
   it('a writeFile cut short by the file size limit leaves the file as Node\'s does: the bytes written, the same error', () => {
     // Under RLIMIT_FSIZE of 1 KiB a 5,000-byte write stops at 1,024 bytes, then fails with EFBIG
     // (Node ignores SIGXFSZ). The old file (written here, without the limit) is longer than
