@@ -656,7 +656,9 @@ export class Loop {
 
   /**
    * Runs `steps` as one linked chain (IOSQE_IO_LINK): each starts only after the one before it
-   * succeeded, and a failure (or a short read/write/splice) cancels the rest with ECANCELED.
+   * succeeded, and a failure (or a short read/write/splice) cancels the rest with ECANCELED — unless
+   * that step's prep made its link a hard one (`sqes.hardlink(i)`, IOSQE_IO_HARDLINK, 5.5): then the
+   * next runs whatever it gave.
    * The chain is placed and submitted as a unit — never split across two io_uring_enter calls
    * or around the backlog — so it may be at most the SQ's size. Returns one promise per step.
    */

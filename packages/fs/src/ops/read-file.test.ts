@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@uring/ring/test';
@@ -38,7 +39,7 @@ describe("readFile's pooled first-read buffers (where the ring serves the call; 
     const empty = join(dir, 'exact-empty');
     fs.writeFileSync(empty, '');
     expect(((await readFile(empty)) as Buffer).length).toBe(0);
-    for (const size of [1, 3000, 4096, 65_535, 65_536, 65_537, 300_000]) {
+    for (const size of [1, 3000, 4096, 61_439, 61_440, 61_441, 65_535, 65_536, 65_537, 300_000]) {
       const path = join(dir, `exact-${size}`);
       const content = randomBytes(size);
       fs.writeFileSync(path, content);
@@ -47,6 +48,35 @@ describe("readFile's pooled first-read buffers (where the ring serves the call; 
       expect({ size, byteOffset: ours.byteOffset, byteLength: ours.buffer.byteLength }).toEqual({ size, byteOffset: node.byteOffset, byteLength: node.buffer.byteLength });
       expect(Buffer.compare(Buffer.from(ours.buffer), content)).toBe(0);
     }
+  });
+
+  it("reads on past a short read, as Node's does for a file fstat gives no size: a pipe written in pieces, a /proc file of many pages", async () => {
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The writer opens the pipe (in Node's thread pool, waiting for the reader), then writes three
+    // pieces a few milliseconds apart: each read returns what has arrived.
+    const readPiecewise = async (read: (path: string) => Promise<unknown>) => {
+      const writing = (async () => {
+        const w = await fs.promises.open(fifo, 'w');
+        for (const piece of ['a', 'b', 'c']) {
+          await w.write(piece.repeat(1000));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await w.close();
+      })();
+      const [data] = await Promise.all([read(fifo), writing]);
+      return (data as Buffer).toString();
+    };
+    const ours = await readPiecewise(readFile);
+    expect(ours).toBe(await readPiecewise(fs.promises.readFile));
+    expect(ours).toBe('a'.repeat(1000) + 'b'.repeat(1000) + 'c'.repeat(1000));
+    // /proc/crypto: a page per read, several pages, the same from one read to the next.
+    const crypto = (await readFile('/proc/crypto')) as Buffer;
+    expect(crypto.toString()).toBe(await fs.promises.readFile('/proc/crypto', 'utf8'));
+    expect(crypto.length).toBeGreaterThan(8192);
+    await expect(readFile(dir)).rejects.toMatchObject({ code: 'EISDIR', syscall: 'read' });
+    await expect(fs.promises.readFile(dir)).rejects.toMatchObject({ code: 'EISDIR', syscall: 'read' });
+    expect(freeReadBuffers()).toBe(64);
   });
 
   it('takes a buffer back only after the kernel is done: aborted reads and failed opens lose none', async () => {

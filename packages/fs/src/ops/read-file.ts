@@ -18,9 +18,13 @@ function fast(options: unknown): { encoding: BufferEncoding | null; signal: Abor
 }
 
 /**
- * fs.promises.readFile as one linked chain per file — openat into a direct descriptor, then a
- * 64 KiB read of it — so reading many small files costs one kernel entry per tick for all of
- * them. A larger file is read on in growing chunks; the descriptor is closed with close_direct.
+ * fs.promises.readFile as one linked chain per file — openat into a direct descriptor, then two
+ * reads of it from its position (60 KiB, then 4 KiB) — so reading many small files costs one
+ * kernel entry per tick for all of them. A short read is not the end of every file (a /proc file
+ * gives a page per read, a pipe what has been written): the second read, hard-linked so it runs
+ * after a short first one, says whether there is more, as Node's reads until one returns 0 for a
+ * file whose size fstat does not give. A larger file is read on in growing chunks; the descriptor
+ * is closed with close_direct.
  * A FileHandle, a URL, flags other than 'r' and anything unusual go to node:fs/promises.
  */
 export function readFile(path: unknown, options?: Options): Promise<Buffer | string> {
@@ -34,6 +38,9 @@ export function readFile(path: unknown, options?: Options): Promise<Buffer | str
   if (slot === undefined) return node.readFile(path as string, options as never); // the file table is full
   return readDirect(loop, p, slot, opts.encoding, opts.signal);
 }
+
+/** The first read of a chain fills this much of the pooled buffer, the second the rest. */
+const HEAD = READ_BUFFER_SIZE - 4096;
 
 /**
  * The first `length` bytes of `source` in a Buffer of their own, as Node's readFile returns them
@@ -52,11 +59,11 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
   // when an abort rejected the read earlier: onRelease) and this function until it has copied the
   // data out. The pool has it back when both let go.
   const first = takeReadBuffer();
-  let holders = 2;
+  let holders = 3;
   const letGo = () => {
     if (--holders === 0) releaseReadBuffer(first);
   };
-  const [opened, read] = loop.link(
+  const [opened, read, more] = loop.link(
     [
       // No O_CLOEXEC: a direct descriptor is no fd, and the kernel refuses the flag (EINVAL).
       {
@@ -67,8 +74,19 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
         onRelease: c.onRelease,
       },
       {
+        // Hard-linked (5.5): a short read, which ends a plain link, goes on to the next one.
         prep: (s, i) => {
-          s.prepRead(i, slot, first.address, READ_BUFFER_SIZE, 0);
+          s.prepRead(i, slot, first.address, HEAD, -1);
+          s.fixedFile(i);
+          s.hardlink(i);
+        },
+        syscall: 'read',
+        keep: first.buffer,
+        onRelease: letGo,
+      },
+      {
+        prep: (s, i) => {
+          s.prepRead(i, slot, first.address + HEAD, READ_BUFFER_SIZE - HEAD, -1);
           s.fixedFile(i);
         },
         syscall: 'read',
@@ -78,7 +96,10 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
     ],
     { signal },
   );
-  read!.catch(() => {}); // when the open fails, the read is cancelled: the open's error is the one
+  // When the open fails, the reads are cancelled: the open's error is the one; when the first read
+  // fails, so does the second: the first's error is the one.
+  read!.catch(() => {});
+  more!.catch(() => {});
   try {
     await opened;
   } catch (error) {
@@ -90,14 +111,19 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
     let total: number;
     let buffer: Buffer;
     try {
-      total = await read!;
-      if (total < READ_BUFFER_SIZE) {
-        // The whole file: decode it, or copy it out of the pooled buffer.
-        return encoding ? first.buffer.toString(encoding, 0, total) : exactCopy(first.buffer, total);
+      const head = await read!;
+      const tail = await more!;
+      if (tail === 0) {
+        // The second read found the end: the whole file is the first's. Decode it, or copy it out
+        // of the pooled buffer.
+        return encoding ? first.buffer.toString(encoding, 0, head) : exactCopy(first.buffer, head);
       }
-      // Not at the end yet: on in a buffer of its own, growing.
+      // Not at the end yet: on in a buffer of its own, growing, the second read's bytes after
+      // the first's.
       buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
-      first.buffer.copy(buffer, 0, 0, total);
+      first.buffer.copy(buffer, 0, 0, head);
+      first.buffer.copy(buffer, head, HEAD, HEAD + tail);
+      total = head + tail;
     } finally {
       letGo();
     }
