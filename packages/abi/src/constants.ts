@@ -349,6 +349,10 @@ export const Linux = {
   TCP_KEEPIDLE: 4,
   TCP_KEEPINTVL: 5,
   TCP_KEEPCNT: 6,
+  /** getsockopt: struct tcp_info, whose first byte is the connection's state (`TCP_CLOSE`, …). */
+  TCP_INFO: 11,
+  /** tcp_info's state of a connection that is over: closed, or reset by its peer (include/net/tcp_states.h). */
+  TCP_CLOSE: 7,
   IPV6_V6ONLY: 26,
 } as const;
 
