@@ -1,4 +1,4 @@
-import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, decodeSockaddr, ioctlInt, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, getsockopt, decodeSockaddr, ioctlInt, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop, type CancelSignal } from '@uring/loop';
 
 /**
@@ -123,6 +123,16 @@ export function shutdownBoth(fd: number): number {
 /** The bytes in the socket's receive queue, not yet taken by a receive (FIONREAD); or -errno. */
 export function unreadInKernel(fd: number): number {
   return ioctlInt(fd, Linux.FIONREAD);
+}
+
+const tcpInfo = new Uint8Array(8);
+
+/**
+ * Whether the TCP connection is over (tcp_info's state TCP_CLOSE): after an end of stream, that
+ * it was reset, not ended by a FIN (CLOSE_WAIT or later). False for a Unix socket (no tcp_info).
+ */
+export function isClosedTcp(fd: number): boolean {
+  return getsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_INFO, tcpInfo) > 0 && tcpInfo[0] === Linux.TCP_CLOSE;
 }
 
 export function close(fd: number): Promise<number> {

@@ -203,6 +203,11 @@ export class Socket extends Duplex {
   #held: Buffer | undefined;
   /** The peer's FIN arrived while onread was stopped: it follows the held data on resume(). */
   #eofHeld = false;
+  /**
+   * The receive found the stream's end on a TCP connection already over (reset) while a send was
+   * waiting: the end waits for that send, whose error says what ended the connection (see #onRecv).
+   */
+  #endAfterSend = false;
   /** connect() was called: node:net's socket has a handle from then on, which shows in its 'close' event. */
   #connectCalled = false;
   /** A TCP connection of our connect(), not yet connected again (see #connectAgain). */
@@ -474,6 +479,7 @@ export class Socket extends Duplex {
     this.#onreadStopped = false;
     this.#held = undefined;
     this.#eofHeld = false;
+    this.#endAfterSend = false;
     this.#connectCalled = false;
     this.#closeEmitted = false;
     this.bytesRead = 0;
@@ -675,9 +681,24 @@ export class Socket extends Duplex {
         receive.cancel();
       }
     } else if (res === 0 && !this.destroyed) {
-      if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
-      else this.#ended();
+      // A reset that meets a waiting send and this receive: the kernel hands its error to the
+      // operation it runs first, and the other sees the connection over — here an end of stream,
+      // the send's error still to come. Which error it is tells what happened: ECONNRESET, the peer
+      // reset a connection that was open (node:net's read learns of it first: see #sent); EPIPE, it
+      // reset one that had ended with a FIN (node:net's write fails first, and the error destroys
+      // the socket before its 'end'). So the end waits for the send.
+      if (this.#writing > 0 && ops.isClosedTcp(this.#fd)) {
+        this.#endAfterSend = true;
+        return;
+      }
+      this.#endOfStream();
     }
+  }
+
+  /** The peer's FIN (or a reset's end of stream): 'end' after what was received, or held behind onread's stop. */
+  #endOfStream(): void {
+    if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
+    else this.#ended();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -745,11 +766,27 @@ export class Socket extends Duplex {
     // Destroyed meanwhile (its send cancelled, or failed since): no error, as node:net's
     // onWriteComplete calls back a destroyed stream's write.
     if (this.destroyed) return this.#wrote(callback);
-    if (error) return this.#wrote(callback, error);
+    if (error) {
+      // A peer's reset that met this waiting send while the receive was armed, the receive seeing
+      // the connection over (its end of stream held for this send): node:net's socket learns of
+      // such a reset from its read — libuv's uv__stream_io reads before it writes when both are
+      // ready — and calls the write back as a destroyed stream's. Reported as node:net's is. (A
+      // send made after the reset had come gets it as node:net's write(2) does: `write ECONNRESET`.)
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' && this.#endAfterSend) {
+        this.destroy(netError(-Errno.ECONNRESET, 'read', {}));
+        return this.#wrote(callback);
+      }
+      return this.#wrote(callback, error);
+    }
     this.#touch();
     const next = viewsAfter(rest, n);
-    if (next.length > 0) this.#sendFrom(next, callback);
-    else this.#wrote(callback);
+    if (next.length > 0) return this.#sendFrom(next, callback);
+    this.#wrote(callback);
+    // The send held an end of stream and went through after all: the end now.
+    if (this.#endAfterSend && this.#writing === 0 && !this.destroyed) {
+      this.#endAfterSend = false;
+      this.#endOfStream();
+    }
   }
 
   /** The write is over: its callback, then the count _destroy waits on (also if the callback throws). */
