@@ -79,6 +79,22 @@ describe("readFile's pooled first-read buffers (where the ring serves the call; 
     expect(freeReadBuffers()).toBe(64);
   });
 
+  it("refuses a regular file over 2 GiB before reading it, as Node's (ERR_FS_FILE_TOO_LARGE with its size), and reads one of known size into a buffer of that size", async () => {
+    const huge = join(dir, 'huge');
+    fs.writeFileSync(huge, 'x');
+    fs.truncateSync(huge, 2 ** 31); // sparse: 2 GiB and nothing on disk
+    const error = (read: (path: string) => Promise<unknown>) => read(huge).then(() => 'read', (e: NodeJS.ErrnoException) => ({ name: e.name, code: e.code, message: e.message }));
+    expect(await error(readFile)).toEqual(await error(fs.promises.readFile));
+    expect(await error(readFile)).toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE', message: 'File size (2147483648) is greater than 2 GiB' });
+    fs.rmSync(huge);
+    const path = join(dir, 'sized');
+    const content = randomBytes(1_000_000);
+    fs.writeFileSync(path, content);
+    const data = (await readFile(path)) as Buffer;
+    expect(Buffer.compare(data, content)).toBe(0);
+    expect(data.buffer.byteLength).toBe(1_000_000);
+  });
+
   it('takes a buffer back only after the kernel is done: aborted reads and failed opens lose none', async () => {
     const path = join(dir, 'abort-me');
     fs.writeFileSync(path, randomBytes(10_000));

@@ -7,6 +7,7 @@ import { FileHandle, kReadFile } from '../file-handle.js';
 import { MAX_LENGTH, tooLarge } from '../handle-io.js';
 import { READ_BUFFER_SIZE, releaseReadBuffer, takeReadBuffer } from './read-pool.js';
 import { cPath } from './scratch.js';
+import { stat } from './stat.js';
 
 type Options = { encoding?: BufferEncoding | null; flag?: string; signal?: AbortSignal } | BufferEncoding | null | undefined;
 
@@ -37,6 +38,16 @@ export function readFile(path: unknown, options?: Options): Promise<Buffer | str
   const slot = loop.reserveFileSlot();
   if (slot === undefined) return node.readFile(path as string, options as never); // the file table is full
   return readDirect(loop, p, slot, opts.encoding, opts.signal);
+}
+
+/** The size of the regular file at `path` (statx), or -1 where there is none to go by: not a regular file, size 0 (/proc), or the statx failed. */
+async function regularSize(path: string | Buffer): Promise<number> {
+  try {
+    const stats = await stat(path);
+    return stats.isFile() && stats.size > 0 ? stats.size : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The first read of a chain fills this much of the pooled buffer, the second the rest. */
@@ -110,6 +121,7 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
   try {
     let total: number;
     let buffer: Buffer;
+    let size = -1;
     try {
       const head = await read!;
       const tail = await more!;
@@ -118,16 +130,22 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
         // of the pooled buffer.
         return encoding ? first.buffer.toString(encoding, 0, head) : exactCopy(first.buffer, head);
       }
-      // Not at the end yet: on in a buffer of its own, growing, the second read's bytes after
-      // the first's.
-      buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
+      total = head + tail;
+      // Not at the end yet. Node sizes its buffer from fstat; so does this, from a statx of the
+      // path (the ring's statx takes no direct descriptor): a regular file over 2 GiB is refused
+      // before it is read, one of known size read on into a buffer of exactly that size; one fstat
+      // gives no size (a pipe, a /proc file) into a buffer that grows. The second read's bytes go
+      // after the first's.
+      size = await regularSize(path);
+      if (size > MAX_LENGTH) throw tooLarge(size);
+      buffer = size > total ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
       first.buffer.copy(buffer, 0, 0, head);
       first.buffer.copy(buffer, head, HEAD, HEAD + tail);
-      total = head + tail;
     } finally {
       letGo();
     }
-    for (;;) {
+    // Read on until the end, or (as Node's) until the size fstat gave.
+    while (total !== size) {
       if (total === buffer.length) {
         if (buffer.length >= MAX_LENGTH) throw tooLarge(buffer.length);
         const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 4, MAX_LENGTH));
