@@ -24,8 +24,9 @@ function fast(options: unknown): { encoding: BufferEncoding | null; signal: Abor
  * kernel entry per tick for all of them. A short read is not the end of every file (a /proc file
  * gives a page per read, a pipe what has been written): the second read, hard-linked so it runs
  * after a short first one, says whether there is more, as Node's reads until one returns 0 for a
- * file whose size fstat does not give. A larger file is read on in growing chunks; the descriptor
- * is closed with close_direct.
+ * file whose size fstat does not give. A larger file is sized as Node's readFile sizes it (a statx
+ * of the path, where Node fstats its descriptor) and read on; the descriptor is closed with
+ * close_direct.
  * A FileHandle, a URL, flags other than 'r' and anything unusual go to node:fs/promises.
  */
 export function readFile(path: unknown, options?: Options): Promise<Buffer | string> {
