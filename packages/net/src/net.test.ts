@@ -408,7 +408,6 @@ describe(`@uring/net (backend: ${backend()})`, () => {
       s.end();
     });
     const client = nodeNet.connect(port, '127.0.0.1');
-    client.on('error', () => {});
     client.once('data', () => {
       client.pause();
       setTimeout(() => client.destroy(), 20);
