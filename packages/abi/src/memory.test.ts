@@ -38,25 +38,47 @@ describe('memory', () => {
   // under AddressSanitizer (scripts/sanitize.mjs) malloc is the sanitizer's.
   const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
   const skip = !glibc ? 'the C library is not glibc' : /libasan/.test(process.env.LD_PRELOAD ?? '') ? "malloc is AddressSanitizer's" : undefined;
-  const title = 'raiseMallocThresholds: a block below the raised mmap threshold then comes from the heap';
-  it.skipIf(skip !== undefined)(skip ? `${title} — skipped: ${skip}` : title, () => {
-    // In a process of its own (the thresholds are the process's): an 8 MiB Buffer is mmap'd by
-    // malloc at first, and lies in [heap] once a 16 MiB block has been released — or in another
-    // arena, when a V8 helper thread holds the main one's lock then: a chunk mmap'd on its own
-    // starts 16 bytes (its header) into a page, an arena's chunk at this size does not.
+  /**
+   * Runs `steps` in a process of its own (the thresholds are the process's), where `fromHeap()`
+   * allocates a Buffer of `mib` MiB and says whether malloc served it from its heap: it lies in
+   * [heap] (or above it, in an arena of another thread, when a V8 helper thread holds the main
+   * one's lock), where a chunk mmap'd on its own starts 16 bytes (its header) into a page and an
+   * arena's chunk at this size does not. Returns what the steps print.
+   */
+  function inProcess(mib: number, steps: string): unknown {
     const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const script = `
       import { readFileSync } from 'node:fs';
       import { addressOf, raiseMallocThresholds } from ${JSON.stringify(dist)};
       const [lo, hi] = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[heap]')).split(' ')[0].split('-').map((x) => parseInt(x, 16));
       const keep = [];
-      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(8 << 20); keep.push(b); const at = addressOf(b); return (at >= lo && at < hi + (64 << 20)) || at % 4096 !== 16; };
-      const before = fromHeap();
-      const raised = raiseMallocThresholds(16 << 20);
-      console.log(JSON.stringify({ before, raised, after: fromHeap() }));`;
+      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(${mib} << 20); keep.push(b); const at = addressOf(b); return (at >= lo && at < hi + (128 << 20)) || at % 4096 !== 16; };
+      ${steps}`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual({ before: false, raised: true, after: true });
+    return JSON.parse(child.stdout);
+  }
+
+  const title = 'raiseMallocThresholds: a block below the raised mmap threshold then comes from the heap';
+  it.skipIf(skip !== undefined)(skip ? `${title} — skipped: ${skip}` : title, () => {
+    // An 8 MiB Buffer is mmap'd by malloc at first, and comes from the heap once a 16 MiB block
+    // has been released.
+    const result = inProcess(8, `
+      const before = fromHeap();
+      const raised = raiseMallocThresholds(16 << 20);
+      console.log(JSON.stringify({ before, raised, after: fromHeap() }));`);
+    expect(result).toEqual({ before: false, raised: true, after: true });
+  });
+
+  const capTitle = "raiseMallocThresholds: glibc's rule stops at 32 MiB — 32 MiB raises nothing, 32 MiB − 8 KiB raises the mmap threshold to its block";
+  it.skipIf(skip !== undefined)(skip ? `${capTitle} — skipped: ${skip}` : capTitle, () => {
+    // A 20 MiB Buffer is mmap'd while the threshold is below it, from the heap once it is past it.
+    const result = inProcess(20, `
+      raiseMallocThresholds(32 << 20);
+      const atMax = fromHeap();
+      raiseMallocThresholds((32 << 20) - 8192);
+      console.log(JSON.stringify({ atMax, belowMax: fromHeap() }));`);
+    expect(result).toEqual({ atMax: false, belowMax: true });
   });
 
   it('raiseMallocThresholds rejects bad sizes', () => {

@@ -37,6 +37,9 @@ export function alignedBuffer(length: number): Buffer {
  * threshold to twice it — glibc's dynamic thresholds (malloc(3), M_MMAP_THRESHOLD), which the
  * first free of such a block in a program sets anyway. Never lowers a threshold, and changes
  * nothing where the program set one itself (mallopt, MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES).
+ * glibc's rule stops at blocks of 32 MiB (DEFAULT_MMAP_THRESHOLD_MAX on 64-bit), counting the
+ * block's header and page rounding: `bytes` of 32 MiB − 8 KiB raises them as far as they go, 32 MiB
+ * raises nothing.
  * False where the C library is not glibc (musl), whose free() has no such thresholds.
  */
 export function raiseMallocThresholds(bytes: number): boolean {
