@@ -1,6 +1,7 @@
 import { invalidArgType, invalidArgValue } from '@uring/abi';
 import { AbortError } from '@uring/loop';
 import { fdIo, fileSize } from './fd-io.js';
+import { fileBuffer } from './file-buffer.js';
 
 /** Node's kIoMaxLength: readFile refuses files larger than 2 GiB. */
 export const MAX_LENGTH = 2 ** 31 - 1;
@@ -67,7 +68,7 @@ export async function readAll(fd: number, options: FileOptions): Promise<Buffer 
   const io = fdIo();
   let data: Buffer;
   if (size > 0) {
-    const buffer = Buffer.allocUnsafeSlow(size);
+    const buffer = fileBuffer(size);
     let total = 0;
     while (total < size) {
       checkAborted(signal);

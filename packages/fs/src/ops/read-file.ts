@@ -3,6 +3,7 @@ import { Linux, addressOf } from '@uring/abi';
 import { AbortError, getLoop, type Loop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { isEncoding, isSignal, plainOptions, plainPath } from '../fast-args.js';
+import { fileBuffer } from '../file-buffer.js';
 import { FileHandle, kReadFile } from '../file-handle.js';
 import { MAX_LENGTH, tooLarge } from '../handle-io.js';
 import { READ_BUFFER_SIZE, releaseReadBuffer, takeReadBuffer } from './read-pool.js';
@@ -139,7 +140,7 @@ async function readDirect(loop: Loop, path: string | Buffer, slot: number, encod
       // after the first's.
       size = await regularSize(path);
       if (size > MAX_LENGTH) throw tooLarge(size);
-      buffer = size > total ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
+      buffer = size > total ? fileBuffer(size) : Buffer.allocUnsafe(READ_BUFFER_SIZE * 4);
       first.buffer.copy(buffer, 0, 0, head);
       first.buffer.copy(buffer, head, HEAD, HEAD + tail);
     } finally {
