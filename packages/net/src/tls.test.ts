@@ -5,7 +5,9 @@ import * as nodeNet from 'node:net';
 import * as tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { backend, connect, createServer } from './index.js';
-import { cert, key } from './test-keys.js';
+import { TEST_TLS } from './testing.js';
+
+const { key, cert } = TEST_TLS;
 
 // node:tls over our sockets: TLS wraps a socket that is not node:net's as a plain stream
 // (JSStreamSocket), reading its 'data' and 'end' and writing through write() and end().
