@@ -1481,6 +1481,35 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it("a connected socket as a child process's stdout (spawn's stdio: the child writes to its descriptor), and a destroyed one refused — as node:net's", async () => {
+    const run = async (impl: typeof net) => {
+      const received: Buffer[] = [];
+      const { server, port } = await listening(nodeNet as unknown as typeof net, (s) => {
+        s.on('data', (d: Buffer) => received.push(d));
+        s.on('end', () => s.end());
+      });
+      const socket = impl.connect(port, '127.0.0.1') as unknown as AnySocket;
+      await once(socket, 'connect');
+      socket.write('parent first\n');
+      const child = spawn('sh', ['-c', 'echo from the child'], { stdio: ['ignore', socket, 'inherit'] });
+      const [code] = await once(child, 'exit');
+      socket.resume(); // read on to the server's end, so the socket closes
+      socket.end('parent last\n');
+      await once(socket, 'close');
+      let refused: unknown;
+      try {
+        spawn('true', [], { stdio: ['ignore', socket, 'inherit'] });
+      } catch (error) {
+        refused = (error as NodeJS.ErrnoException).code;
+      }
+      await close(server);
+      return { code, text: Buffer.concat(received).toString(), refused };
+    };
+    const theirs = await run(impls.node);
+    expect(theirs).toEqual({ code: 0, text: 'parent first\nfrom the child\nparent last\n', refused: 'ERR_INVALID_ARG_VALUE' });
+    expect(await run(impls.uring)).toEqual(theirs);
+  });
+
   it('TLS over the sockets: tls.connect({ socket }) and a TLSSocket on an accepted socket', async () => {
     // Server: node:tls on sockets this package accepted (as https would take them); client:
     // node:tls on a socket this package connected. Both ends' TLS runs over our sockets.

@@ -356,6 +356,18 @@ export class Socket extends Duplex {
     return this.writableLength;
   }
 
+  /**
+   * The socket's descriptor while it has one and is not destroyed. node:child_process's spawn()
+   * takes a stream given as a child's stdin, stdout or stderr by its descriptor (`typeof stdio.fd
+   * === 'number'`, lib/internal/child_process.js) — a node:net socket, by its native handle — so
+   * this is what lets ours go there as node:net's do (the child gets a duplicate). node:net's
+   * Socket has no such property, and its types do not name one.
+   */
+  get fd(): number | undefined {
+    if (!(#fd in this)) return undefined;
+    return this.#fd >= 0 && !this.destroyed ? this.#fd : undefined;
+  }
+
   get remoteAddress(): string | undefined {
     if (!(#fd in this)) return undefined;
     const peer = this.#peerAddress();
