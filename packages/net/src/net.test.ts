@@ -1481,6 +1481,27 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it("a Unix socket's address() is {}, client and accepted, for a path and an abstract name; the server's is its name — as node:net's", async () => {
+    const run = async (impl: typeof net, name: string) => {
+      const server = impl.createServer() as unknown as AnyServer;
+      const accepted = new Promise<unknown>((resolve) => server.once('connection', (s: AnySocket) => (resolve(s.address()), s.end())));
+      server.listen(name);
+      await once(server, 'listening');
+      const client = impl.connect(name) as unknown as AnySocket;
+      await once(client, 'connect');
+      const result = { server: server.address(), client: client.address(), accepted: await accepted, remote: client.remoteAddress };
+      client.resume();
+      await once(client, 'close');
+      await close(server);
+      return result;
+    };
+    for (const name of [join(dir, 'address.sock'), `\0uring-address-${process.pid}`]) {
+      const theirs = await run(impls.node, name);
+      expect(theirs).toEqual({ server: name, client: {}, accepted: {}, remote: undefined });
+      expect(await run(impls.uring, name)).toEqual(theirs);
+    }
+  });
+
   it("a connected socket as a child process's stdout (spawn's stdio: the child writes to its descriptor), and a destroyed one refused — as node:net's", async () => {
     const run = async (impl: typeof net) => {
       const received: Buffer[] = [];

@@ -404,8 +404,14 @@ export class Socket extends Duplex {
     return local && local.family !== 'unix' ? local.port : undefined;
   }
 
-  address(): { address: string; family: string; port: number } | string | object {
-    return addressInfo(this.#localName()) ?? {};
+  /**
+   * This end's address as node:net gives it: `{ address, family, port }` for TCP, and `{}` for a
+   * Unix socket — node:net asks its handle, and libuv's pipe handle answers nothing (a server's
+   * address() is its path; a connection's, client or accepted, is `{}`).
+   */
+  address(): { address: string; family: string; port: number } | object {
+    const local = this.#localName();
+    return local && local.family !== 'unix' ? (addressInfo(local) as { address: string; family: string; port: number }) : {};
   }
 
   /**
