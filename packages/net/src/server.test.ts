@@ -72,6 +72,9 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
       [{ port: 0, signal: AbortSignal.abort() }],
       [{ fd: 1e9 }],
       [{ fd: 0.5 }],
+      ['/nonexistent-uring-dir/server.sock'], // EACCES, as libuv reports bind's ENOENT
+      [{ path: '/nonexistent-uring-dir/server.sock' }],
+      [dir], // a directory: EADDRINUSE
     ];
     for (const args of cases) expect([args, await outcome(impls.uring, args)]).toEqual([args, await outcome(impls.node, args)]);
   });

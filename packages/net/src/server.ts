@@ -339,7 +339,10 @@ export class Server extends EventEmitter {
         if (fd < 0) throw netError(fd, 'socket', net);
         if (addr.family !== 'unix') ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
         if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, plan.ipv6Only ? 1 : 0);
-        const bind = ops.bindNow(fd, addr);
+        let bind = ops.bindNow(fd, addr);
+        // libuv's uv_pipe_bind reports a Unix socket path in a missing directory (ENOENT) as
+        // EACCES, "for compatibility with Windows" — and so node:net does.
+        if (bind === -Errno.ENOENT && addr.family === 'unix') bind = -Errno.EACCES;
         if (bind < 0) throw netError(bind, 'listen', net); // reported as 'listen', as Node reports a server's bind
         if (addr.family === 'unix' && addr.path[0] !== '\0') this.#boundPath = bound = addr.path;
         const listen = ops.listenNow(fd, plan.backlog);
