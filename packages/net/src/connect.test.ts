@@ -185,7 +185,16 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     // A local port that is taken (a listener on it) fails the bind; a refused connect names its local end.
     const closed = await closedPort();
     const errors: Array<[unknown, unknown]> = [];
-    for (const options of [{ localAddress: '127.0.0.1', localPort: port, port: closed }, { localAddress: '127.0.0.1', localPort: await closedPort(), port: closed }, { localAddress: '127.0.0.1', port: closed }]) {
+    // A local address of the other family does not parse as one of the remote's (EINVAL, before any bind).
+    const cases = [
+      { localAddress: '127.0.0.1', localPort: port, port: closed },
+      { localAddress: '127.0.0.1', localPort: await closedPort(), port: closed },
+      { localAddress: '127.0.0.1', port: closed },
+      { localAddress: '::1', port },
+      { localAddress: '::ffff:127.0.0.1', port },
+      { host: '::1', localAddress: '127.0.0.1', port },
+    ];
+    for (const options of cases) {
       const pair = [];
       for (const impl of [impls.node, impls.uring]) {
         const socket = impl.connect({ host: '127.0.0.1', ...options }) as AnySocket;
@@ -197,6 +206,7 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     for (const [node, uring] of errors) expect(uring).toEqual(node);
     expect(errors[0]![0]).toMatchObject({ message: `bind EADDRINUSE 127.0.0.1:${port}`, syscall: 'bind' });
     expect((errors[1]![0] as { message: string }).message).toMatch(new RegExp(`^connect ECONNREFUSED 127.0.0.1:${closed} - Local \\(127.0.0.1:\\d+\\)$`));
+    for (const [node] of errors.slice(3)) expect(node).toMatchObject({ code: 'EINVAL', syscall: 'bind' });
     await close(server);
   });
 

@@ -1,7 +1,7 @@
 import * as dns from 'node:dns';
 import type { EventEmitter } from 'node:events';
 import * as nodeNet from 'node:net';
-import { Linux, invalidArgType, validateInteger, type NetErrorContext, type SocketAddress } from '@uring/abi';
+import { Errno, Linux, invalidArgType, netError, validateInteger, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { AbortError, type CancelSignal } from '@uring/loop';
 import { ipAddress, validatePort } from './address.js';
 import { connectTimedOut } from './connect-timeout.js';
@@ -180,6 +180,9 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
   try {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     if (local && local.family !== 'unix') {
+      // node:net binds the local address as one of the remote address's family (TCPWrap's bind or
+      // bind6), so one of the other family does not parse there: EINVAL, before any bind(2).
+      if (local.family !== addr.family) throw new AttemptFailed('bind', netError(-Errno.EINVAL, 'bind', { address: local.address, port: local.port }));
       ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
       await ops.bindLocal(fd, local, { address: local.address, port: local.port }).catch((error: Error) => {
         throw new AttemptFailed('bind', error);
