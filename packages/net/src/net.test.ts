@@ -1481,6 +1481,31 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it("bufferSize: undefined before connect() and once destroyed, writableLength while connecting and connected — as node:net's", async () => {
+    const { server, port } = await listening(nodeNet as unknown as typeof net, (s) => s.resume());
+    const run = async (impl: typeof net) => {
+      const seen: unknown[] = [];
+      const socket = new impl.Socket() as unknown as AnySocket;
+      seen.push(socket.bufferSize);
+      socket.connect(port, '127.0.0.1');
+      socket.write('while connecting');
+      seen.push(socket.bufferSize);
+      await once(socket, 'connect');
+      socket.end();
+      await once(socket, 'finish');
+      seen.push(socket.bufferSize);
+      socket.destroy();
+      seen.push(socket.bufferSize);
+      await once(socket, 'close');
+      seen.push(socket.bufferSize);
+      return seen;
+    };
+    const theirs = await run(impls.node);
+    expect(theirs).toEqual([undefined, 16, 0, undefined, undefined]);
+    expect(await run(impls.uring)).toEqual(theirs);
+    await close(server);
+  });
+
   it("a Unix socket's address() is {}, client and accepted, for a path and an abstract name; the server's is its name — as node:net's", async () => {
     const run = async (impl: typeof net, name: string) => {
       const server = impl.createServer() as unknown as AnyServer;

@@ -352,8 +352,14 @@ export class Socket extends Duplex {
     return this.#bytesWritten + this.writableLength - this.#writing;
   }
 
+  /**
+   * writableLength while the socket is connected or connecting; undefined before connect() and
+   * once destroyed, as node:net's (which answers through its handle, there from connect() to
+   * destroy()).
+   */
   get bufferSize(): number {
-    return this.writableLength;
+    const connection = #fd in this && (this.#fd !== -1 || this.connecting) && !this.destroyed;
+    return connection ? this.writableLength : (undefined as unknown as number); // node:net's types say number
   }
 
   /**
