@@ -72,6 +72,9 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
       [{ port: 0, signal: AbortSignal.abort() }],
       [{ fd: 1e9 }],
       [{ fd: 0.5 }],
+      [{ handle: {} }], // the handle stands for the options: neither port nor path
+      [{ _handle: { port: 0, host: '127.0.0.1' } }],
+      [{ handle: { port: 0, host: '127.0.0.1' }, port: 'ignored' }],
       ['/nonexistent-uring-dir/server.sock'], // EACCES, as libuv reports bind's ENOENT
       [{ path: '/nonexistent-uring-dir/server.sock' }],
       [dir], // a directory: EADDRINUSE
@@ -393,16 +396,18 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(Number.parseInt(modes[2]![2] as string, 8) & 0o666).toBe(0o666);
   });
 
-  it('listen({ fd }): listens on a bound socket it is given', async () => {
+  it('listen({ fd }) and listen({ handle: { fd } }): listens on a bound socket it is given', async () => {
     // A bound, not listening, socket from python3, inherited by a node process that listens on it
     // with the built package (as a process manager hands a socket to a server), connects and exits.
     const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const script = `
       import * as nodeNet from 'node:net';
       const { default: uring } = await import(process.argv[1]);
-      const net = process.argv[2] === 'node' ? nodeNet : uring;
+      const [impl, form] = process.argv[2].split('-');
+      const net = impl === 'node' ? nodeNet : uring;
       const server = net.createServer((s) => s.end('via fd'));
-      server.listen({ fd: Number(process.argv[3]) }, () => {
+      const fd = Number(process.argv[3]);
+      server.listen(form === 'handle' ? { handle: { fd } } : { fd }, () => {
         const c = nodeNet.connect(server.address().port, '127.0.0.1');
         let got = '';
         c.on('data', (d) => (got += d)).on('end', () => { console.log(JSON.stringify({ got, family: server.address().family })); server.close(); });
@@ -422,6 +427,8 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     const node = await run('node');
     expect(node).toEqual({ code: 0, out: JSON.stringify({ got: 'via fd', family: 'IPv4' }) });
     expect(await run('uring')).toEqual(node);
+    expect(await run('node-handle')).toEqual(node);
+    expect(await run('uring-handle')).toEqual(node);
   });
 
   it("maxConnections: connections over it are dropped with a 'drop' event naming both ends; 0 is no limit", async () => {

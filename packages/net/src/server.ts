@@ -40,6 +40,9 @@ export interface ListenOptions {
   signal?: AbortSignal;
   /** A socket descriptor to listen on (bound, or listening already), as node:net's `listen({ fd })`. */
   fd?: number;
+  /** An object standing for the options, as node:net reads `listen({ handle: { fd } })` (a handle of its own: an object with `fd`). */
+  handle?: ListenOptions;
+  _handle?: ListenOptions;
 }
 
 /** What listen() was asked for, checked: a port (on `host`, or every address) or a Unix path. */
@@ -195,9 +198,12 @@ export class Server extends EventEmitter {
    * once) unless a host name must be looked up first; 'listening' and errors come from the next tick.
    */
   listen(...args: unknown[]): this {
-    const [options, cb] = normalizeArgs<ListenOptions>(args);
+    const [given, cb] = normalizeArgs<ListenOptions>(args);
     if (this.#active) throw codedError('Listen method has been called more than once without closing.', 'ERR_SERVER_ALREADY_LISTEN');
-    if (serverListen.hasSubscribers) serverListen.asyncStart.publish({ server: this, options });
+    // As node:net's: a `_handle` or `handle` given stands for the options from here on — an object
+    // with `fd` is listened on (listen({ handle: { fd } })), and so is whatever else it says.
+    const options = given._handle || given.handle || given;
+    if (serverListen.hasSubscribers) serverListen.asyncStart.publish({ server: this, options: given });
     if (cb) this.once('listening', cb);
     const { signal } = options;
     if (signal !== undefined) validateSignal(signal, 'options.signal');
