@@ -339,6 +339,7 @@ export const Linux = {
   SPLICE_F_NONBLOCK: 2,
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2,
+  SO_TYPE: 3,
   SO_ERROR: 4,
   SO_KEEPALIVE: 9,
   SO_LINGER: 13,

@@ -3,6 +3,7 @@
  * Where io_uring is unusable (seccomp, kernel.io_uring_disabled, an old kernel, URING_DISABLE=1)
  * every export is node:net's own, with the same API; `backend()` says which is active.
  */
+import { fstatSync } from 'node:fs';
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
 import type { NetConnectOpts } from 'node:net';
@@ -45,17 +46,28 @@ export function backend(): 'io_uring' | 'node' {
  * function, whose `prototype` (writable) may be reported as the chosen class's; a class's own
  * `prototype` (read-only, non-configurable) could not be.
  */
-function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object): T {
+function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object, theirsFor?: (args: unknown[]) => boolean): T {
   const chosen = (): Function => (uring() ? ours : theirs);
   const stand = function () {} as unknown as T;
   Object.defineProperty(stand, 'name', { value: ours.name });
+  // What `theirsFor` sent to node:net's class although the backend is ours: instances of the export all the same.
+  const theirsMade = new WeakSet<object>();
   // `instanceof` of the export asks the chosen class; of a subclass (which inherits this), the subclass.
   const hasInstance = function (this: unknown, value: unknown): boolean {
-    return this === exported ? value instanceof chosen() : Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== exported) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value instanceof chosen() || (typeof value === 'object' && value !== null && theirsMade.has(value));
+  };
+  const construct = (args: unknown[], newTarget: Function): object => {
+    if (newTarget === exported && theirsFor && uring() && theirsFor(args)) {
+      const made = Reflect.construct(theirs, args);
+      theirsMade.add(made);
+      return made;
+    }
+    return Reflect.construct(chosen(), args, newTarget === exported ? chosen() : newTarget);
   };
   const exported: T = new Proxy(stand, {
-    construct: (_target, args, newTarget) => Reflect.construct(chosen(), args, newTarget === exported ? chosen() : newTarget),
-    apply: (_target, _this, args) => Reflect.construct(chosen(), args),
+    construct: (_target, args, newTarget) => construct(args, newTarget),
+    apply: (_target, _this, args) => construct(args, exported),
     get(_target, key) {
       if (key === Symbol.hasInstance) return hasInstance;
       const cls = chosen();
@@ -77,7 +89,21 @@ function byBackend<T extends abstract new (...args: never[]) => object>(ours: T,
  * type, node:net's Socket: what a socket of either backend is (ours implements it whole — checked
  * at compile time in types.test-d.ts), so code typed against node:net compiles against this too.
  */
-export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket);
+export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket, (args) => isFifo((args[0] as SocketOptions | undefined)?.fd));
+
+/**
+ * Whether `fd` is a FIFO: `new Socket({ fd })` of one is node:net's Socket (a libuv pipe), as the
+ * ring's receives and sends take sockets only — node:net reads and writes a FIFO, ours would meet
+ * ENOTSOCK. (A subclass of Socket given one is ours all the same: its prototype is ours.)
+ */
+function isFifo(fd: unknown): boolean {
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return false;
+  try {
+    return fstatSync(fd).isFIFO();
+  } catch {
+    return false;
+  }
+}
 export type Socket = nodeNet.Socket;
 /** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. As a type, node:net's Server. */
 export const Server: typeof UringServer = byBackend(UringServer, nodeNet.Server);

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { release, tmpdir } from 'node:os';
 import * as http from 'node:http';
@@ -1479,6 +1479,44 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(made[0]).toBeInstanceOf(net.Socket);
     agent.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("new Socket({ fd }): a FIFO read and written as node:net's (node:net's Socket underneath, instanceof ours), a file or a closed descriptor refused with ERR_INVALID_FD_TYPE", async () => {
+    const run = async (impl: typeof net) => {
+      const fifo = join(dir, `fifo-${impl === net ? 'uring' : 'node'}`);
+      spawnSync('mkfifo', [fifo]);
+      const readEnd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      const writeEnd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+      const reader = new impl.Socket({ fd: readEnd, readable: true, writable: false }) as unknown as AnySocket;
+      const writer = new impl.Socket({ fd: writeEnd, readable: false, writable: true }) as unknown as AnySocket;
+      const isSocket = reader instanceof impl.Socket && writer instanceof impl.Socket;
+      const writerClosed = once(writer, 'close');
+      writer.end('through a fifo');
+      const text = String(await collect(reader));
+      await writerClosed;
+      const refused: unknown[] = [];
+      const file = openSync(fileURLToPath(import.meta.url), 'r');
+      for (const fd of [file, 2 ** 30]) {
+        try {
+          new impl.Socket({ fd }).destroy();
+          refused.push('taken');
+        } catch (error) {
+          refused.push([(error as NodeJS.ErrnoException).code, (error as Error).message]);
+        }
+      }
+      closeSync(file);
+      return { isSocket, text, refused };
+    };
+    const theirs = await run(impls.node);
+    expect(theirs).toEqual({
+      isSocket: true,
+      text: 'through a fifo',
+      refused: [
+        ['ERR_INVALID_FD_TYPE', 'Unsupported fd type: FILE'],
+        ['ERR_INVALID_FD_TYPE', 'Unsupported fd type: UNKNOWN'],
+      ],
+    });
+    expect(await run(impls.uring)).toEqual(theirs);
   });
 
   it("bufferSize: undefined before connect() and once destroyed, writableLength while connecting and connected — as node:net's", async () => {

@@ -1,3 +1,5 @@
+import { fstatSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import { CancelFlag, Linux, RecvSendFlag, addressOf, iovecs, encodeSockaddr, getpeername, getsockname, getsockopt, decodeSockaddr, ioctlInt, setsockopt, shutdown as shutdownNow, type NetErrorContext, type SocketAddress } from '@uring/abi';
 import { addressOfView, getLoop, type CancelSignal } from '@uring/loop';
 
@@ -159,6 +161,31 @@ const scratch = Buffer.alloc(SOCKADDR_STORAGE);
 export function sockName(fd: number, peer: boolean): SocketAddress | undefined {
   const n = peer ? getpeername(fd, scratch) : getsockname(fd, scratch);
   return n < 0 ? undefined : decodeSockaddr(scratch, n);
+}
+
+/**
+ * What libuv's uv_guess_handle makes of `fd` — node:net's guessHandleType, which decides whether
+ * `new Socket({ fd })` takes it: 'TTY' for a terminal; 'FILE' for a regular file or a character
+ * device; 'PIPE' for a FIFO or a Unix stream socket; 'TCP' and 'UDP' for IPv4/IPv6 stream and
+ * datagram sockets; 'UNKNOWN' for anything else, a closed descriptor included.
+ */
+export function handleType(fd: number): 'TCP' | 'PIPE' | 'UDP' | 'TTY' | 'FILE' | 'UNKNOWN' {
+  if (isatty(fd)) return 'TTY';
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch {
+    return 'UNKNOWN';
+  }
+  if (stats.isFile() || stats.isCharacterDevice()) return 'FILE';
+  if (stats.isFIFO()) return 'PIPE';
+  if (!stats.isSocket()) return 'UNKNOWN';
+  const type = scratch.subarray(0, 4);
+  const family = sockName(fd, false)?.family;
+  if (getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_TYPE, type) < 0 || family === undefined) return 'UNKNOWN';
+  const inet = family === 'IPv4' || family === 'IPv6';
+  if (type.readInt32LE(0) === Linux.SOCK_STREAM) return inet ? 'TCP' : family === 'unix' ? 'PIPE' : 'UNKNOWN';
+  return type.readInt32LE(0) === Linux.SOCK_DGRAM && inet ? 'UDP' : 'UNKNOWN';
 }
 
 /** SO_LINGER on, with `seconds`: 0 makes close() reset the connection (RST) rather than end it. */
