@@ -3,11 +3,10 @@
  * Where io_uring is unusable (seccomp, kernel.io_uring_disabled, an old kernel, URING_DISABLE=1)
  * every export is node:net's own, with the same API; `backend()` says which is active.
  */
-import { fstatSync } from 'node:fs';
 import * as http from 'node:http';
 import * as nodeNet from 'node:net';
 import type { NetConnectOpts } from 'node:net';
-import { Op, invalidArgType } from '@uring/abi';
+import { FD_MAX, Op, invalidArgType } from '@uring/abi';
 import { getLoop } from '@uring/loop';
 import { uringUsable } from '@uring/streams';
 import { httpOver } from './http.js';
@@ -15,6 +14,7 @@ import { limitConnect, validateConnectTimeout } from './connect-timeout.js';
 import type { LookupFunction } from './connect.js';
 import { limitNodeIo, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import { sendFile } from './send-file.js';
+import { handleType } from './socket-ops.js';
 import { Server as UringServer, type ListenOptions, type ServerOptions } from './server.js';
 import { Socket as UringSocket, normalizeConnectArgs, type ConnectOptions, type SocketOptions, type UringConnectOptions } from './socket.js';
 import { clientSocket } from './diagnostics.js';
@@ -46,11 +46,12 @@ export function backend(): 'io_uring' | 'node' {
  * function, whose `prototype` (writable) may be reported as the chosen class's; a class's own
  * `prototype` (read-only, non-configurable) could not be.
  */
-function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object, theirsFor?: (args: unknown[]) => boolean): T {
+function byBackend<T extends abstract new (...args: never[]) => object>(ours: T, theirs: new (...args: never[]) => object, theirsFor?: (args: unknown[], direct: boolean) => boolean): T {
   const chosen = (): Function => (uring() ? ours : theirs);
   const stand = function () {} as unknown as T;
   Object.defineProperty(stand, 'name', { value: ours.name });
-  // What `theirsFor` sent to node:net's class although the backend is ours: instances of the export all the same.
+  // What `theirsFor` sent to node:net's class although the backend is ours (it may also throw, for
+  // arguments neither class takes): instances of the export all the same.
   const theirsMade = new WeakSet<object>();
   // `instanceof` of the export asks the chosen class; of a subclass (which inherits this), the subclass.
   const hasInstance = function (this: unknown, value: unknown): boolean {
@@ -58,7 +59,7 @@ function byBackend<T extends abstract new (...args: never[]) => object>(ours: T,
     return value instanceof chosen() || (typeof value === 'object' && value !== null && theirsMade.has(value));
   };
   const construct = (args: unknown[], newTarget: Function): object => {
-    if (newTarget === exported && theirsFor && uring() && theirsFor(args)) {
+    if (theirsFor && uring() && theirsFor(args, newTarget === exported)) {
       const made = Reflect.construct(theirs, args);
       theirsMade.add(made);
       return made;
@@ -89,20 +90,22 @@ function byBackend<T extends abstract new (...args: never[]) => object>(ours: T,
  * type, node:net's Socket: what a socket of either backend is (ours implements it whole — checked
  * at compile time in types.test-d.ts), so code typed against node:net compiles against this too.
  */
-export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket, (args) => isFifo((args[0] as SocketOptions | undefined)?.fd));
+export const Socket: typeof UringSocket = byBackend(UringSocket, nodeNet.Socket, nodeNetForFd);
 
 /**
- * Whether `fd` is a FIFO: `new Socket({ fd })` of one is node:net's Socket (a libuv pipe), as the
- * ring's receives and sends take sockets only — node:net reads and writes a FIFO, ours would meet
- * ENOTSOCK. (A subclass of Socket given one is ours all the same: its prototype is ours.)
+ * `new Socket({ fd })` takes what node:net's takes (its createHandle): a socket's descriptor is
+ * ours; a FIFO's — constructed directly — is node:net's Socket (a libuv pipe), as the ring's
+ * receives and sends take sockets only (a subclass of ours given one stays ours, its prototype
+ * being ours); anything else is node:net's ERR_INVALID_FD_TYPE at once. Only a descriptor a user
+ * gives is looked at: a server constructs its accepted sockets from socket.ts, without these calls.
  */
-function isFifo(fd: unknown): boolean {
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return false;
-  try {
-    return fstatSync(fd).isFIFO();
-  } catch {
-    return false;
-  }
+function nodeNetForFd(args: unknown[], direct: boolean): boolean {
+  const fd = (args[0] as SocketOptions | null | undefined)?.fd;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > FD_MAX) return false; // the constructor's validation speaks
+  const type = handleType(fd);
+  if (type === 'FIFO') return direct;
+  if (type === 'TCP' || type === 'PIPE') return false;
+  throw Object.assign(new TypeError(`Unsupported fd type: ${type}`), { code: 'ERR_INVALID_FD_TYPE' });
 }
 export type Socket = nodeNet.Socket;
 /** node:net's Server on io_uring (see server.ts); node:net's own where io_uring is unusable. As a type, node:net's Server. */

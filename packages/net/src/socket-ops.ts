@@ -166,10 +166,11 @@ export function sockName(fd: number, peer: boolean): SocketAddress | undefined {
 /**
  * What libuv's uv_guess_handle makes of `fd` — node:net's guessHandleType, which decides whether
  * `new Socket({ fd })` takes it: 'TTY' for a terminal; 'FILE' for a regular file or a character
- * device; 'PIPE' for a FIFO or a Unix stream socket; 'TCP' and 'UDP' for IPv4/IPv6 stream and
- * datagram sockets; 'UNKNOWN' for anything else, a closed descriptor included.
+ * device; 'PIPE' for a Unix stream socket, and for a FIFO, told apart here as 'FIFO' (node:net's
+ * 'PIPE' too); 'TCP' and 'UDP' for IPv4/IPv6 stream and datagram sockets; 'UNKNOWN' for anything
+ * else, a closed descriptor included.
  */
-export function handleType(fd: number): 'TCP' | 'PIPE' | 'UDP' | 'TTY' | 'FILE' | 'UNKNOWN' {
+export function handleType(fd: number): 'TCP' | 'PIPE' | 'FIFO' | 'UDP' | 'TTY' | 'FILE' | 'UNKNOWN' {
   if (isatty(fd)) return 'TTY';
   let stats: Stats;
   try {
@@ -178,7 +179,7 @@ export function handleType(fd: number): 'TCP' | 'PIPE' | 'UDP' | 'TTY' | 'FILE' 
     return 'UNKNOWN';
   }
   if (stats.isFile() || stats.isCharacterDevice()) return 'FILE';
-  if (stats.isFIFO()) return 'PIPE';
+  if (stats.isFIFO()) return 'FIFO';
   if (!stats.isSocket()) return 'UNKNOWN';
   const type = scratch.subarray(0, 4);
   const family = sockName(fd, false)?.family;

@@ -261,9 +261,8 @@ export class Socket extends Duplex {
     }
     if (options.fd !== undefined) {
       validateInteger(options.fd, 'fd', 0, FD_MAX); // as node:net's: stored into SQEs, 1.5 would be fd 1
-      // As node:net's createHandle: a socket or a pipe only, else ERR_INVALID_FD_TYPE at once.
-      const type = ops.handleType(options.fd);
-      if (type !== 'TCP' && type !== 'PIPE') throw Object.assign(new TypeError(`Unsupported fd type: ${type}`), { code: 'ERR_INVALID_FD_TYPE' });
+      // What kind of descriptor a user gave is checked where the exported class constructs
+      // (index.ts): a server's accepted sockets come here without that check's system calls.
       this.#adopt(options.fd, Boolean(options.pauseOnCreate));
     }
   }
