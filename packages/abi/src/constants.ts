@@ -377,6 +377,7 @@ export const Errno = {
   EPIPE: 32,
   ENOSYS: 38,
   ETIME: 62,
+  ENOTSOCK: 88,
   EOPNOTSUPP: 95,
   EADDRINUSE: 98,
   ENOBUFS: 105,

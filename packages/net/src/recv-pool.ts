@@ -1,5 +1,5 @@
-import { BufferRing } from '@uring/ring';
-import { addressOf, raiseMallocThresholds } from '@uring/abi';
+import { BufferRing, prepRecvLimitProbe, takesRecvLimit } from '@uring/ring';
+import { Linux, addressOf, close, eventfd, raiseMallocThresholds } from '@uring/abi';
 import type { Loop } from '@uring/loop';
 
 /**
@@ -52,6 +52,12 @@ export class RecvPool {
   }
 
   readonly bgid: number;
+  /**
+   * Whether the kernel takes a byte limit on a multishot recv (Sqes.setRecvLimit, 6.17): then a
+   * socket's receive takes only what its stream has room for, as node:net's reads stop at the
+   * stream's highWaterMark (see Socket's #recvLimit).
+   */
+  readonly limits: boolean;
   readonly #ring: BufferRing;
   /** The buffer behind each buffer id, and its address (looked up once, never per receive). */
   readonly #buffers: Buffer[] = [];
@@ -61,12 +67,27 @@ export class RecvPool {
     raiseMallocThresholds(MALLOC_BLOCK);
     this.#ring = RecvPool.#register(loop);
     this.bgid = this.#ring.bgid;
+    this.limits = RecvPool.#probeLimits(loop);
     for (let bid = 0; bid < ENTRIES; bid++) {
       this.#buffers[bid] = Buffer.allocUnsafeSlow(SIZE);
       this.#addresses[bid] = addressOf(this.#buffers[bid]);
       this.#ring.add(this.#addresses[bid], SIZE, bid, bid);
     }
     this.#ring.advance(ENTRIES);
+  }
+
+  /** Whether the kernel takes setRecvLimit: asked once per process (prepRecvLimitProbe, on an eventfd, through the loop's runNow). */
+  static #limits: boolean | undefined;
+  static #probeLimits(loop: Loop): boolean {
+    if (RecvPool.#limits !== undefined) return RecvPool.#limits;
+    const fd = eventfd(0, Linux.EFD_CLOEXEC);
+    if (fd < 0) return false; // (not remembered: the next pool asks again)
+    try {
+      RecvPool.#limits = takesRecvLimit(loop.runNow((s, i) => prepRecvLimitProbe(s, i, fd)));
+    } finally {
+      close(fd);
+    }
+    return RecvPool.#limits;
   }
 
   /** A buffer ring under the first free group id from RECV_BGID on (IORING_REGISTER_PBUF_RING fails with EEXIST on a taken one). */

@@ -92,6 +92,13 @@ type QueuedSplice = (done: (error?: Error | null) => void) => void;
  */
 const DESTROYED = new Error('The socket was destroyed');
 
+/**
+ * The byte limit of a receive armed while data flows on (see #recvLimit): armed again in place,
+ * an SQE per 16 full pool buffers, and at most this much taken past a pause() before the
+ * receive's cancel comes.
+ */
+const FLOWING_LIMIT = 1024 * 1024;
+
 /** Whether the nextTick queued by a connect() has run (see connect()). */
 interface Ticked {
   done: boolean;
@@ -634,12 +641,25 @@ export class Socket extends Duplex {
     const fd = this.#fd;
     const scope = this.#scope;
     this.#inflight++; // until it has ended (onEnd)
+    // With a byte limit (pool.limits), the receive ends once it has taken what the stream had room
+    // for when it was armed: armed again at once while data flows on, else by the next _read.
+    let limitEnded = false;
     const receive = loop.multishot(
       (s, i) => {
         s.prepRecvMultishot(i, fd, 0, 0);
         s.bufferSelect(i, pool.bgid);
+        if (pool.limits) s.setRecvLimit(i, this.#recvLimit());
       },
       {
+        rearm: pool.limits
+          ? (res) => {
+              if (res === -Errno.ENOBUFS) return true; // the pool ran dry: armed again as without a limit
+              if (res <= 0) return false;
+              if (this.#flowsOn()) return true;
+              limitEnded = true;
+              return false;
+            }
+          : undefined,
         syscall: 'read',
         net: {},
         keep: pool, // the pool holds every buffer the kernel may write into
@@ -668,7 +688,7 @@ export class Socket extends Duplex {
       // Cancelled because the stream was full, or out of pool buffers while being cancelled (the
       // loop ends such a receive without an error): arm again if the stream has asked for more
       // meanwhile (its _read call found us still armed).
-      if (this.#stopping && this.#requested && !this.#onreadStopped && !this.destroyed && !this.readableEnded) this.#startRead();
+      if ((this.#stopping || limitEnded) && this.#requested && !this.#onreadStopped && !this.destroyed && !this.readableEnded) this.#startRead();
       else if (again()) this.#startRead();
     };
     const failed = (error: NodeJS.ErrnoException) => {
@@ -677,6 +697,25 @@ export class Socket extends Duplex {
       if (again() && error instanceof CredentialsChangedError) this.#startRead();
       else if (!(error instanceof AbortError) && !this.destroyed) this.destroy(error);
     };
+  }
+
+  /**
+   * How much one arming of the receive may take (Sqes.setRecvLimit): what the stream has room for
+   * below its highWaterMark — at least one byte, so one receive of up to a pool buffer, as node:net
+   * reads 64 KiB at a time until push() says the stream is full — or FLOWING_LIMIT while data goes
+   * straight on to 'data' listeners or onread. Without a limit a paused socket took all the kernel
+   * had, up to the whole pool (4 MiB), before its cancel came; node:net's holds one read.
+   */
+  #recvLimit(): number {
+    if (this.#onread || this.readableFlowing === true) return FLOWING_LIMIT;
+    return Math.max(this.readableHighWaterMark - this.readableLength, 1);
+  }
+
+  /** Whether a receive that has taken its limit is armed again at once: data flows on (and nothing asked it to stop). */
+  #flowsOn(): boolean {
+    if (this.#stopping || this.destroyed) return false;
+    if (this.#onread) return !this.#onreadStopped;
+    return this.readableFlowing === true && this.readableLength < this.readableHighWaterMark;
   }
 
   /** One receive's completion: data pushed (or handed to onread), or the end. */

@@ -8,6 +8,6 @@ export { Sqes } from './sqe.js';
 export { CqeBatch } from './cqe.js';
 export { SubmissionQueue } from './submission-queue.js';
 export { CompletionQueue } from './completion-queue.js';
-export { Probe } from './probe.js';
+export { Probe, prepRecvLimitProbe, takesRecvLimit } from './probe.js';
 export { BufferRing } from './buffer-ring.js';
 export { SubmissionQueueFullError } from './errors.js';

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BufferRing } from './buffer-ring.js';
 import { IoUring } from './io-uring.js';
-import { byUserData, reap, ringConfigs, runOne, titled, unavailable } from './testing.js';
+import { byUserData, noRecvLimit, reap, ringConfigs, runOne, titled, unavailable } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uring-net-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +67,24 @@ describe.each(ringConfigs)('socket operations ($name)', ({ name, options }) => {
       const len = getsockname(fd, name);
       expect(len).toBeGreaterThan(0);
       return { fd, address: decodeSockaddr(name, len)! };
+    }
+
+    /** A listening socket on IPv4 loopback, a node:net client connected to it, and the accepted descriptor. */
+    async function acceptedPair(): Promise<{ fd: number; client: Socket; conn: number }> {
+      const { fd, address } = await listener({ family: 'IPv4', address: '127.0.0.1', port: 0 });
+      const client = connect((address as { port: number }).port, '127.0.0.1');
+      const conn = (await runOne(ring, (i) => sqes().prepAccept(i, fd, 0, 0))).res;
+      return { fd, client, conn };
+    }
+
+    /** `count` buffers of `size` bytes in one allocation, all given to a buffer ring of group `bgid`. */
+    function providedBuffers(size: number, count: number, bgid: number): { pool: Buffer; base: number; br: BufferRing } {
+      const pool = Buffer.alloc(size * count);
+      const base = addressOf(pool);
+      const br = BufferRing.setup(ring, count, bgid);
+      for (let b = 0; b < count; b++) br.add(base + b * size, size, b, b);
+      br.advance(count);
+      return { pool, base, br };
     }
 
     const bindListen = ring?.supports(Op.BIND) && ring?.supports(Op.LISTEN);
@@ -166,16 +184,9 @@ describe.each(ringConfigs)('socket operations ($name)', ({ name, options }) => {
     });
 
     it.skipIf(!bindListen)(titled('multishot recv fills provided buffers from a buffer ring', noBind), async () => {
-      const { fd, address } = await listener({ family: 'IPv4', address: '127.0.0.1', port: 0 });
-      const client = connect((address as { port: number }).port, '127.0.0.1');
-      const conn = (await runOne(ring, (i) => sqes().prepAccept(i, fd, 0, 0))).res;
+      const { fd, client, conn } = await acceptedPair();
       const size = 4096;
-      const count = 8;
-      const pool = Buffer.alloc(size * count);
-      const base = addressOf(pool);
-      const br = BufferRing.setup(ring, count, 7);
-      for (let b = 0; b < count; b++) br.add(base + b * size, size, b, b);
-      br.advance(count);
+      const { pool, base, br } = providedBuffers(size, 8, 7);
       const i = ring.getSqe();
       sqes().prepRecvMultishot(i, conn, 0, 0);
       sqes().bufferSelect(i, 7);
@@ -205,6 +216,37 @@ describe.each(ringConfigs)('socket operations ($name)', ({ name, options }) => {
       }
       expect(Buffer.concat(received).equals(payload)).toBe(true);
       br.unregister();
+      closeFd(conn);
+      closeFd(fd);
+    });
+
+    const noLimit = noBind ?? noRecvLimit();
+    it.skipIf(noLimit !== undefined)(titled('a multishot recv given a byte limit ends once it has taken that much, the rest left in the socket', noLimit), async () => {
+      const { fd, client, conn } = await acceptedPair();
+      const { br } = providedBuffers(1024, 16, 8);
+      client.write(Buffer.alloc(8000, 'y'));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // all of it in the socket before the receive
+      const i = ring.getSqe();
+      sqes().prepRecvMultishot(i, conn, 0, 0);
+      sqes().bufferSelect(i, 8);
+      sqes().setRecvLimit(i, 2500);
+      sqes().setUserData(i, 65);
+      ring.submit();
+      const sizes: number[] = [];
+      let more = true;
+      while (more) {
+        for (const c of await reap(ring, 1)) {
+          expect(c.res).toBeGreaterThan(0);
+          sizes.push(c.res);
+          more = (c.flags & CqeFlag.MORE) !== 0;
+        }
+      }
+      // 1024-byte buffers: three receives reach 2500 (the last may fill its buffer past it); the last CQE has no MORE.
+      expect(sizes).toEqual([1024, 1024, 1024]);
+      const rest = Buffer.alloc(8000);
+      expect((await runOne(ring, (j) => sqes().prepRecv(j, conn, addressOf(rest), rest.length))).res).toBe(8000 - 3072);
+      br.unregister();
+      client.destroy();
       closeFd(conn);
       closeFd(fd);
     });

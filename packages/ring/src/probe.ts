@@ -1,5 +1,6 @@
-import { PROBE_OP_SUPPORTED, RegisterOp, layout, opName } from '@uring/abi';
+import { Errno, PROBE_OP_SUPPORTED, RegisterOp, layout, opName } from '@uring/abi';
 import type { IoUring } from './io-uring.js';
+import type { Sqes } from './sqe.js';
 
 const MAX_OPS = 256;
 
@@ -40,3 +41,19 @@ export class Probe {
     return names;
   }
 }
+
+/**
+ * Prepares an SQE whose result tells whether the kernel takes a multishot recv's byte limit
+ * (Sqes.setRecvLimit, 6.17), which IORING_REGISTER_PROBE cannot say (the opcode is older): a
+ * limited multishot recv on `fd`, a descriptor that is not a socket (an eventfd). A kernel with
+ * the limit fails it at issue, -ENOTSOCK; one without fails it at prep, -EINVAL (the field was
+ * required to be zero). It completes at once either way, so it suits a synchronous submit-and-wait.
+ */
+export function prepRecvLimitProbe(sqes: Sqes, i: number, fd: number): void {
+  sqes.prepRecvMultishot(i, fd, 0, 0);
+  sqes.bufferSelect(i, 0);
+  sqes.setRecvLimit(i, 1);
+}
+
+/** Whether the result of prepRecvLimitProbe's SQE says the kernel takes the limit. */
+export const takesRecvLimit = (res: number): boolean => res === -Errno.ENOTSOCK;

@@ -51,6 +51,8 @@ describe('Sqes prep helpers', () => {
     sqes.prepRecvMultishot(0, 6, 0, 0);
     sqes.bufferSelect(0, 9);
     expect(decode(sqes, 0)).toMatchObject({ opcode: Op.RECV, ioprio: 2, flags: SqeFlag.BUFFER_SELECT, bufIndex: 9 });
+    sqes.setRecvLimit(0, 65536);
+    expect(decode(sqes, 0)).toMatchObject({ opcode: Op.RECV, ioprio: 2, bufIndex: 9, spliceFdIn: 65536 });
     sqes.prepSocket(0, 2, 1, 6);
     expect(decode(sqes, 0)).toMatchObject({ opcode: Op.SOCKET, fd: 2, off: 1n, len: 6 });
     sqes.prepMsgRing(0, 11, 42, 7, 1);

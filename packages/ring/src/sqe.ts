@@ -392,6 +392,15 @@ export class Sqes {
     this.addIoprio(i, RecvSendFlag.RECV_MULTISHOT);
   }
 
+  /**
+   * sqe->optlen of a multishot recv (6.17, "Support multishot receive len cap"): the receive ends —
+   * a CQE without CqeFlag.MORE — once it has taken `bytes` in all (its last receive may take up to a
+   * whole buffer past them). Kernels before it fail such an SQE with -EINVAL at prep.
+   */
+  setRecvLimit(i: number, bytes: number): void {
+    this.u32[(i << 4) + 11] = bytes;
+  }
+
   /** `io_uring_prep_sendmsg` (5.3): `msg` is the address of a `struct msghdr`. */
   prepSendmsg(i: number, fd: number, msg: number, flags = 0): void {
     this.prepRw(i, Op.SENDMSG, fd, msg, 1, 0);

@@ -6,9 +6,10 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SetupFlag, support } from '@uring/abi';
+import { Linux, SetupFlag, close, eventfd, support } from '@uring/abi';
 import { CqeBatch } from './cqe.js';
 import { IoUring, type IoUringOptions } from './io-uring.js';
+import { prepRecvLimitProbe, takesRecvLimit } from './probe.js';
 
 export interface RingConfig {
   name: string;
@@ -31,6 +32,25 @@ export function unavailable(options: IoUringOptions = {}): string | undefined {
     return undefined;
   } catch (error) {
     return `this kernel refuses the ring flags (${(error as Error).message})`;
+  }
+}
+
+/** Why a multishot recv cannot take a byte limit here (Sqes.setRecvLimit, 6.17), or undefined when it can: probed on a ring of its own. */
+export function noRecvLimit(): string | undefined {
+  const reason = unavailable();
+  if (reason !== undefined) return reason;
+  const ring = IoUring.init(2);
+  const fd = eventfd(0, Linux.EFD_CLOEXEC);
+  try {
+    const i = ring.getSqe();
+    prepRecvLimitProbe(ring.sqes, i, fd);
+    ring.submitAndWait(1);
+    const batch = new CqeBatch(1);
+    ring.cq.copy(batch);
+    return takesRecvLimit(batch.res(0)) ? undefined : `this kernel has no byte limit for multishot recv (6.17; the probe got ${batch.res(0)})`;
+  } finally {
+    close(fd);
+    ring.close();
   }
 }
 
