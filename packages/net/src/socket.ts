@@ -210,6 +210,8 @@ export class Socket extends Duplex {
   #held: Buffer | undefined;
   /** The peer's FIN arrived while onread was stopped: it follows the held data on resume(). */
   #eofHeld = false;
+  /** resume() or read() has started onread again: the held data goes to the callback from a setImmediate (see #restartOnread). */
+  #heldScheduled = false;
   /**
    * The receive found the stream's end on a TCP connection already over (reset) while a send was
    * waiting: the end waits for that send, whose error says what ended the connection (see #onRecv).
@@ -701,14 +703,15 @@ export class Socket extends Duplex {
 
   /**
    * How much one arming of the receive may take (Sqes.setRecvLimit): what the stream has room for
-   * below its highWaterMark — at least one byte, so one receive of up to a pool buffer, as node:net
+   * below its highWaterMark (up to FLOWING_LIMIT) — at least one byte, so one receive of up to a pool buffer, as node:net
    * reads 64 KiB at a time until push() says the stream is full — or FLOWING_LIMIT while data goes
    * straight on to 'data' listeners or onread. Without a limit a paused socket took all the kernel
    * had, up to the whole pool (4 MiB), before its cancel came; node:net's holds one read.
    */
   #recvLimit(): number {
     if (this.#onread || this.readableFlowing === true) return FLOWING_LIMIT;
-    return Math.max(this.readableHighWaterMark - this.readableLength, 1);
+    // (Never above FLOWING_LIMIT: the SQE's field is 32 bits, which a highWaterMark need not be.)
+    return Math.min(Math.max(this.readableHighWaterMark - this.readableLength, 1), FLOWING_LIMIT);
   }
 
   /** Whether a receive that has taken its limit is armed again at once: data flows on (and nothing asked it to stop). */
@@ -762,7 +765,7 @@ export class Socket extends Duplex {
 
   /** The peer's FIN (or a reset's end of stream): 'end' after what was received, or held behind onread's stop. */
   #endOfStream(): void {
-    if (this.#onreadStopped) this.#eofHeld = true; // onread said stop: the end waits behind the data held
+    if (this.#onreadStopped || this.#held !== undefined) this.#eofHeld = true; // onread said stop: the end waits behind the data held
     else this.#ended();
   }
 
@@ -1061,6 +1064,11 @@ export class Socket extends Duplex {
    * as is what still arrives from before the cancel took effect.
    */
   #deliver(chunk: Buffer): void {
+    if (this.#held !== undefined) {
+      // Behind data held since a stop, still to go to the callback: kept in order after it.
+      this.#held = Buffer.concat([this.#held, chunk]);
+      return;
+    }
     let rest = chunk;
     while (rest.length > 0 && !this.destroyed && !this.#onreadStopped) {
       const target = this.#userBuffer!;
@@ -1140,9 +1148,25 @@ export class Socket extends Duplex {
   }
 
   /** onread stopped: what was held goes to the callback first, then the receive is armed again. */
+  /**
+   * onread stopped: reading starts again. What was held goes to the callback first — from a
+   * setImmediate, as node:net's callback is only ever called from a read of the event loop's, never
+   * inside resume() or read(): a callback that says stop again there would otherwise be started
+   * again at once by the read(0) that Readable's resume() makes on the next tick.
+   */
   #restartOnread(): void {
     if (!this.#onread || !this.#onreadStopped || this.connecting || this.#fd < 0) return;
     this.#onreadStopped = false;
+    if (this.#held === undefined && !this.#eofHeld) return this.#startRead();
+    if (this.#heldScheduled) return;
+    this.#heldScheduled = true;
+    setImmediate(() => this.#scope.runInAsyncScope(this.#deliverHeld, this));
+  }
+
+  /** #restartOnread's second half: the held data to the callback, then the held end, or reading on. */
+  #deliverHeld(): void {
+    this.#heldScheduled = false;
+    if (this.destroyed || this.#onreadStopped) return; // stopped again meanwhile (pause()): still held
     const held = this.#held;
     this.#held = undefined;
     if (held) this.#deliver(held);
