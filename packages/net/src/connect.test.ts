@@ -281,6 +281,24 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it('onread: a zero-length buffer fails the read with ENOBUFS, as node:net (libuv gets no room)', async () => {
+    const { server, port } = await listening('127.0.0.1', 0, (s) => {
+      s.on('error', () => undefined); // reset by the client's close with data unread
+      s.end('abc');
+    });
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      const calls: number[] = [];
+      const socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(0), callback: (n: number) => void calls.push(n) } }) as AnySocket;
+      const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException & Record<string, unknown>];
+      await once(socket, 'close');
+      runs.push({ calls, error: errorOf(error) });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toMatchObject({ calls: [], error: { code: 'ENOBUFS', errno: -105, syscall: 'read', message: 'read ENOBUFS' } });
+    await close(server);
+  });
+
   /**
    * 1 MiB sent at once to an onread socket of `impl` with a `bufferSize` buffer, whose callback says
    * stop on the calls `stopsAt` picks (1-based) and resumes `resumeAfter` ms later: the calls,

@@ -1074,8 +1074,10 @@ export class Socket extends Duplex {
       const target = this.#userBuffer!;
       const n = Math.min(target.length, rest.length);
       if (n === 0) {
-        this.#stopOnread(); // a zero-length buffer takes nothing: reading stops rather than pile up
-        break;
+        // A zero-length buffer takes nothing: node:net's read fails (libuv's alloc callback gave
+        // it no room: UV_ENOBUFS) and destroys the socket.
+        this.destroy(netError(-Errno.ENOBUFS, 'read'));
+        return;
       }
       target.set(rest.subarray(0, n));
       rest = rest.subarray(n);
