@@ -289,7 +289,7 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     const runs = [];
     for (const impl of [impls.node, impls.uring]) {
       const calls: number[] = [];
-      const socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(0), callback: (n: number) => void calls.push(n) } }) as AnySocket;
+      const socket = impl.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(0), callback: (n: number) => (calls.push(n), true) } }) as AnySocket;
       const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException & Record<string, unknown>];
       await once(socket, 'close');
       runs.push({ calls, error: errorOf(error) });

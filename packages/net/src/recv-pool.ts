@@ -55,9 +55,10 @@ export class RecvPool {
   /**
    * Whether the kernel takes a byte limit on a multishot recv (Sqes.setRecvLimit, 6.17): then a
    * socket's receive takes only what its stream has room for, as node:net's reads stop at the
-   * stream's highWaterMark (see Socket's #recvLimit).
+   * stream's highWaterMark (see Socket's #recvLimit); without it, a stream that does not flow is
+   * given one receive at a time. (Tests turn it off to run the older kernels' way here.)
    */
-  readonly limits: boolean;
+  limits: boolean;
   readonly #ring: BufferRing;
   /** The buffer behind each buffer id, and its address (looked up once, never per receive). */
   readonly #buffers: Buffer[] = [];

@@ -644,24 +644,29 @@ export class Socket extends Duplex {
     const scope = this.#scope;
     this.#inflight++; // until it has ended (onEnd)
     // With a byte limit (pool.limits), the receive ends once it has taken what the stream had room
-    // for when it was armed: armed again at once while data flows on, else by the next _read.
+    // for when it was armed: armed again at once while data flows on, else by the next _read. Where
+    // the kernel has no limit, a stream that does not flow gets one receive at a time (a single-shot
+    // recv, up to a pool buffer), armed again by its next _read, as node:net reads.
+    const oneShot = !pool.limits && !this.#flowing();
     let limitEnded = false;
     const receive = loop.multishot(
       (s, i) => {
-        s.prepRecvMultishot(i, fd, 0, 0);
+        if (oneShot) s.prepRecv(i, fd, 0, 0);
+        else s.prepRecvMultishot(i, fd, 0, 0);
         s.bufferSelect(i, pool.bgid);
         if (pool.limits) s.setRecvLimit(i, this.#recvLimit());
       },
       {
-        rearm: pool.limits
-          ? (res) => {
-              if (res === -Errno.ENOBUFS) return true; // the pool ran dry: armed again as without a limit
-              if (res <= 0) return false;
-              if (this.#flowsOn()) return true;
-              limitEnded = true;
-              return false;
-            }
-          : undefined,
+        rearm:
+          pool.limits || oneShot
+            ? (res) => {
+                if (res === -Errno.ENOBUFS) return true; // the pool ran dry: armed again as without a limit
+                if (res <= 0) return false;
+                if (!oneShot && this.#flowsOn()) return true;
+                limitEnded = true;
+                return false;
+              }
+            : undefined,
         syscall: 'read',
         net: {},
         keep: pool, // the pool holds every buffer the kernel may write into
@@ -709,9 +714,14 @@ export class Socket extends Duplex {
    * had, up to the whole pool (4 MiB), before its cancel came; node:net's holds one read.
    */
   #recvLimit(): number {
-    if (this.#onread || this.readableFlowing === true) return FLOWING_LIMIT;
+    if (this.#flowing()) return FLOWING_LIMIT;
     // (Never above FLOWING_LIMIT: the SQE's field is 32 bits, which a highWaterMark need not be.)
     return Math.min(Math.max(this.readableHighWaterMark - this.readableLength, 1), FLOWING_LIMIT);
+  }
+
+  /** Whether what arrives goes straight on, to 'data' listeners or onread, rather than into the stream's buffer. */
+  #flowing(): boolean {
+    return this.#onread !== undefined || this.readableFlowing === true;
   }
 
   /** Whether a receive that has taken its limit is armed again at once: data flows on (and nothing asked it to stop). */
