@@ -708,10 +708,11 @@ export class Socket extends Duplex {
 
   /**
    * How much one arming of the receive may take (Sqes.setRecvLimit): what the stream has room for
-   * below its highWaterMark (up to FLOWING_LIMIT) — at least one byte, so one receive of up to a pool buffer, as node:net
-   * reads 64 KiB at a time until push() says the stream is full — or FLOWING_LIMIT while data goes
-   * straight on to 'data' listeners or onread. Without a limit a paused socket took all the kernel
-   * had, up to the whole pool (4 MiB), before its cancel came; node:net's holds one read.
+   * below its highWaterMark (up to FLOWING_LIMIT) — at least one byte, so one receive of up to a
+   * pool buffer, as node:net reads 64 KiB at a time until push() says the stream is full — or
+   * FLOWING_LIMIT while data goes straight on to 'data' listeners or onread. Without a limit a
+   * paused socket took all the kernel had, up to the whole pool (4 MiB), before its cancel came;
+   * node:net's holds one read.
    */
   #recvLimit(): number {
     if (this.#flowing()) return FLOWING_LIMIT;
@@ -1159,7 +1160,6 @@ export class Socket extends Duplex {
     return super.read(size);
   }
 
-  /** onread stopped: what was held goes to the callback first, then the receive is armed again. */
   /**
    * onread stopped: reading starts again. What was held goes to the callback first — from a
    * setImmediate, as node:net's callback is only ever called from a read of the event loop's, never
