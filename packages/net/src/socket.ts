@@ -94,10 +94,10 @@ const DESTROYED = new Error('The socket was destroyed');
 
 /**
  * The byte limit of a receive armed while data flows on (see #recvLimit): armed again in place,
- * an SQE per 4 full pool buffers, and at most this much taken past a pause() before the
+ * an SQE per 16 full pool buffers, and at most this much taken past a pause() before the
  * receive's cancel comes.
  */
-const FLOWING_LIMIT = 256 * 1024;
+const FLOWING_LIMIT = 1024 * 1024;
 
 /** Whether the nextTick queued by a connect() has run (see connect()). */
 interface Ticked {
