@@ -456,6 +456,34 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
     server.close();
   });
 
+  it("the timeout option: net.connect()'s sets the socket's idle timeout before it connects; socket.connect() and new Socket() ignore it — as node:net's", async () => {
+    const { server, port } = await listening('127.0.0.1');
+    const runs = [];
+    for (const impl of Object.values(impls)) {
+      const made = [
+        impl.connect({ port, host: '127.0.0.1', timeout: 30 }),
+        new impl.Socket().connect({ port, host: '127.0.0.1', timeout: 30 } as nodeNet.SocketConnectOpts),
+        new impl.Socket({ timeout: 30 } as nodeNet.SocketConstructorOpts).connect(port, '127.0.0.1'),
+      ] as AnySocket[];
+      const timedOut = made.map((socket) => {
+        const fired = { timeout: false };
+        socket.on('timeout', () => (fired.timeout = true));
+        return fired;
+      });
+      const before = made.map((socket) => socket.timeout);
+      await Promise.all(made.map((socket) => once(socket, 'connect')));
+      await new Promise((resolve) => setTimeout(resolve, 120)); // four timeouts' worth, idle
+      runs.push([before, timedOut.map((f) => f.timeout)]);
+      made.forEach((socket) => socket.destroy());
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual([
+      [30, undefined, undefined],
+      [true, false, false],
+    ]);
+    await close(server);
+  });
+
   it("connecting, and node:net's legacy _connecting, while connecting and once connected", async () => {
     const server = nodeNet.createServer((s) => s.destroy()).listen(0, '127.0.0.1');
     await once(server, 'listening');

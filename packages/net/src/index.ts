@@ -143,6 +143,8 @@ export function connect(...args: unknown[]): Socket {
   if ((options as SocketOptions).fd !== undefined) (options as SocketOptions).fd = undefined;
   const socket = new UringSocket(options as ConnectOptions & SocketOptions);
   if (clientSocket.hasSubscribers) clientSocket.publish({ socket });
+  // `timeout` is net.connect()'s option, not socket.connect()'s: set here, before connecting, as node:net's.
+  if (options.timeout) socket.setTimeout(options.timeout);
   return socket.connect(...args);
 }
 

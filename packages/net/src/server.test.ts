@@ -68,6 +68,9 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
       [{ path: null, port: 0, host: '127.0.0.1' }],
       [{ path: '\0uring-abstract', readableAll: true }],
       [{ port: 0, host: 'no-such-host.invalid' }],
+      [{ port: 0, host: 5 }], // a host that is not a string: dns.lookup()'s throw, at once
+      [{ port: 0, host: {} }],
+      [{ port: 0, host: 0 }], // falsy: every address
       [{ port: 0, signal: 'x' }],
       [{ port: 0, signal: AbortSignal.abort() }],
       [{ fd: 1e9 }],
@@ -143,6 +146,24 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     }
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[0]).toEqual([false, false, 'EADDRINUSE', true, false]);
+  });
+
+  it("address() of a Unix socket is its path as given, also past the 108 bytes the kernel keeps (a client's connect() to it cuts it the same) — as node:net's", async () => {
+    const runs = [];
+    for (const [name, impl] of Object.entries(impls)) {
+      const path = join(dir, `${name}-${'x'.repeat(120)}.sock`);
+      const server = impl.createServer((socket) => socket.end('hi')) as unknown as AnyServer;
+      server.listen(path);
+      await once(server, 'listening');
+      const client = impl.connect(path) as unknown as AnySocket;
+      let received = '';
+      client.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+      await once(client, 'close');
+      runs.push([server.address() === path, received]);
+      await close(server);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual([true, 'hi']);
   });
 
   it("when listen() returns: bound (address() answers), listening, a second listen() throws; 'listening' from the next tick — as node:net's", async () => {

@@ -71,6 +71,8 @@ function listenPlan(args: unknown[], options: ListenOptions): ListenPlan {
   if (args.length === 0 || typeof args[0] === 'function' || (options.port === undefined && 'port' in options) || options.port === null) options.port = 0;
   if (typeof options.port === 'number' || typeof options.port === 'string') {
     const port = validatePort(options.port, 'options.port');
+    // node:net hands a host to dns.lookup(), which throws this at once
+    if (options.host && typeof options.host !== 'string') throw invalidArgType('hostname', 'of type string', options.host);
     return { port, host: options.host || undefined, backlog: options.backlog || backlogFromArgs || 511, ipv6Only, exclusive };
   }
   if (options.path && isPipeName(options.path)) {
@@ -361,7 +363,8 @@ export class Server extends EventEmitter {
         if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
         throw error;
       }
-      this.#listening(fd, ops.sockName(fd, false) ?? addr);
+      // A Unix socket's address() is its path as given, as node:net's (the kernel keeps the first 108 bytes of a longer one, as libuv's bind).
+      this.#listening(fd, addr.family === 'unix' ? addr : (ops.sockName(fd, false) ?? addr));
       return;
     }
     throw lastError;

@@ -61,6 +61,7 @@ export interface UringConnectOptions extends IoTimeouts {
  */
 export interface ConnectOptions extends TcpConnectOptions, UringConnectOptions {
   path?: string;
+  /** net.connect()'s: setTimeout() on the new socket before it connects. socket.connect() ignores it, as node:net's. */
   timeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -467,7 +468,6 @@ export class Socket extends Duplex {
       throw error;
     }
     if (cb) this.once('connect', cb);
-    if (options.timeout) this.setTimeout(options.timeout);
     this.#unix = pipe;
     this.#connectCalled = true;
     this.#scope = new AsyncResource('URING_SOCKET');
