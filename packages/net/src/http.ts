@@ -35,7 +35,11 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   patched.close = (cb?: (error?: Error) => void) => {
     closeCallback(server, net.listening, cb); // on the http server, as its listeners' 'close'
     net.close();
+    // What http.Server's own close does first (httpServerPreClose): idle connections closed, and
+    // the timer that checks requests against headersTimeout and requestTimeout — started at each
+    // 'listening' — stopped, which otherwise runs on (and holds the server) after the close.
     server.closeIdleConnections();
+    stopConnectionsCheck(server);
     return server;
   };
   net[kClusterClose] = (cb) => void server.close(cb);
@@ -45,4 +49,12 @@ export function httpOver(createNetServer: () => Server | undefined, ...args: Par
   patched.ref = () => (net.ref(), server);
   patched.unref = () => (net.unref(), server);
   return server;
+}
+
+/** node:http's per-server interval (Node 18.14+), under a symbol of its own: cleared where found. */
+function stopConnectionsCheck(server: http.Server): void {
+  const own = server as unknown as Record<symbol, unknown>;
+  for (const key of Object.getOwnPropertySymbols(server)) {
+    if (key.description === 'http.server.connectionsCheckingInterval') clearInterval(own[key] as NodeJS.Timeout);
+  }
 }

@@ -1385,7 +1385,24 @@ describe(`@uring/net (backend: ${backend()})`, () => {
         await once(s, 'close');
         log.push(`listening ${s.listening} ${s.address()}`);
       },
+      // node:http starts a timer at each 'listening' that checks requests against headersTimeout
+      // and requestTimeout; its close stops it (else it runs on, every 30 s, and holds the server).
+      async checkTimerStopped(make, log) {
+        const s = make(hello);
+        const timer = () => {
+          const key = Object.getOwnPropertySymbols(s).find((k) => k.description === 'http.server.connectionsCheckingInterval');
+          return key && ((s as unknown as Record<symbol, { _destroyed: boolean }>)[key]?._destroyed ? 'stopped' : 'running');
+        };
+        for (let round = 0; round < 2; round++) {
+          s.listen(0, '127.0.0.1');
+          await once(s, 'listening');
+          log.push(`listening: ${timer()}`);
+          await new Promise((resolve) => s.close(resolve));
+          log.push(`closed: ${timer()}`);
+        }
+      },
     };
+    const logs0: Record<string, unknown[]> = {}; // node:http's
     for (const [name, scenario] of Object.entries(scenarios)) {
       const logs = [];
       for (const make of makers) {
@@ -1393,8 +1410,10 @@ describe(`@uring/net (backend: ${backend()})`, () => {
         await scenario(make, log);
         logs.push(log);
       }
+      logs0[name] = logs[0]!;
       expect([name, logs[1]]).toEqual([name, logs[0]]);
     }
+    expect(logs0.checkTimerStopped).toEqual(['listening: running', 'closed: stopped', 'listening: running', 'closed: stopped']);
   });
 
   it("createHttpServer's connections get http.createServer's socket options: TCP_NODELAY by default, keepAlive, highWaterMark", async () => {
