@@ -1,3 +1,5 @@
+import { rethrow } from './uncaught.js';
+
 /**
  * What an operation's `signal` option needs: AbortSignal's `aborted` and `reason`, and an
  * 'abort' listener per operation, added when it starts and removed when it ends. An AbortSignal
@@ -60,9 +62,7 @@ export class Cancellation implements CancelSignal {
       try {
         listener();
       } catch (error) {
-        process.nextTick(() => {
-          throw error;
-        });
+        process.nextTick(rethrow, error);
       }
     }
   }

@@ -8,4 +8,5 @@ export { getLoop } from './current.js';
 export { Cancellation, type CancelSignal } from './cancel.js';
 export { Multishot, type MultishotCqe } from './multishot.js';
 export { Metrics } from './metrics.js';
+export { callUncaught } from './uncaught.js';
 export { AbortError, LoopClosedError, CredentialsChangedError, UringUnavailableError } from './errors.js';

@@ -35,6 +35,7 @@ import { Metrics } from './metrics.js';
 import { Multishot } from './multishot.js';
 import { SideRing } from './side-ring.js';
 import { Slots } from './slots.js';
+import { rethrow } from './uncaught.js';
 
 /** Writes one SQE (at index `i`) for an operation. The loop sets its user_data afterwards. */
 export type Prep = (sqes: Sqes, i: number) => void;
@@ -261,9 +262,6 @@ const prepNop: Prep = (sqes, i) => sqes.prepNop(i);
 const defaultRearm = (res: number) => res > 0 || res === -Errno.ENOBUFS;
 
 const ignore = (): void => undefined;
-const rethrow = (error: unknown): never => {
-  throw error;
-};
 
 /** What an operation's error names besides its syscall (path, dest, net address), or undefined when nothing. */
 function contextOf(options: { path?: ErrorContext['path']; dest?: ErrorContext['dest']; net?: ErrorContext['net'] }): ErrorContext | undefined {

@@ -1,4 +1,5 @@
 import { CqeFlag } from '@uring/abi';
+import { rethrow } from './uncaught.js';
 
 /** One CQE of a multishot operation. */
 export interface MultishotCqe {
@@ -106,9 +107,7 @@ export class Multishot implements AsyncIterable<MultishotCqe> {
       } catch (error) {
         // As for any Node callback: the handler's exception is uncaught — but it must not stop
         // the loop from settling the rest of the CQEs it has already taken off the ring.
-        process.nextTick(() => {
-          throw error;
-        });
+        process.nextTick(rethrow, error);
       }
       return;
     }

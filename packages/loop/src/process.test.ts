@@ -24,6 +24,21 @@ function node(script: string, options: { args?: string[]; env?: NodeJS.ProcessEn
 const skip = unavailable();
 const root = process.getuid?.() === 0;
 describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), () => {
+  it("callUncaught: what a callback throws from an operation's promise reaction is uncaught, not a rejection; the caller goes on", () => {
+    const r = node(`
+      const boom = new Error('boom');
+      const seen = [];
+      process.on('uncaughtException', (e, origin) => seen.push((e === boom ? 'boom ' : 'other ') + origin));
+      process.on('unhandledRejection', () => seen.push('rejection'));
+      await uring.getLoop().nop().then(() => {
+        seen.push('returned ' + uring.callUncaught(() => { throw boom; }), 'fine ' + uring.callUncaught((a, b) => seen.push(a + b), 1, 2));
+      });
+      setTimeout(() => console.log(seen.join(', ')), 20);
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('3, returned false, fine true, boom uncaughtException');
+  });
+
   it('keeps the process alive for a pending operation and exits after it', () => {
     const r = node(`
       const fs = await import('node:fs');
