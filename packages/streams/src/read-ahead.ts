@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { callUncaught } from '@uring/loop';
 import { Slab } from './slab.js';
 
 /** Something to read from at explicit positions: a file (pread through the ring). */
@@ -116,7 +117,10 @@ export class ReadAhead {
       // A short read (a small file, the end of one) goes out in a Buffer of its own size, as
       // node:fs's ReadStream copies one: a chunk held must not keep a whole read buffer alive.
       const chunk = entry.bytes < entry.length ? exactCopy(entry.buffer, entry.bytes) : entry.buffer;
-      const more = this.#stream.push(chunk);
+      // From a read's completion (a promise's reaction): a 'data' listener's throw is made
+      // uncaught, as from node:fs's read callback, and the reading goes on.
+      let more = true;
+      callUncaught(() => (more = this.#stream.push(chunk)));
       if (entry.bytes < entry.length) {
         // A short read: the reads queued after it started past a hole. Read on from here — into
         // its region, copied out above (usually to find the end of the file).

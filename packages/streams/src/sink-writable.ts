@@ -1,4 +1,5 @@
 import { Writable, type WritableOptions } from 'node:stream';
+import { callUncaught } from '@uring/loop';
 
 /** Something to write to: a file (pwritev through the ring) or a socket (position -1). */
 export interface PositionalSink {
@@ -34,11 +35,11 @@ export class SinkWritable extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#writeAll([chunk]).then(() => callback(), callback);
+    this.#writeAll([chunk]).then(() => callUncaught(callback), (error: Error) => callUncaught(callback, error));
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.#writeAll(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+    this.#writeAll(chunks.map((c) => c.chunk)).then(() => callUncaught(callback), (error: Error) => callUncaught(callback, error));
   }
 
   async #writeAll(buffers: Buffer[]): Promise<void> {
@@ -55,11 +56,11 @@ export class SinkWritable extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#closeOnce().then(() => callback(), callback);
+    this.#closeOnce().then(() => callUncaught(callback), (error: Error) => callUncaught(callback, error));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#closeOnce().then(() => callback(error), (closeError) => callback(error ?? closeError));
+    this.#closeOnce().then(() => callUncaught(callback, error), (closeError: Error) => callUncaught(callback, error ?? closeError));
   }
 
   #closed = false;

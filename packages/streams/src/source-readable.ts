@@ -1,4 +1,5 @@
 import { Readable, type ReadableOptions } from 'node:stream';
+import { callUncaught } from '@uring/loop';
 import { ReadAhead, type PositionalSource } from './read-ahead.js';
 
 /** Readable options for a SourceReadable, plus the range to read, the read-ahead depth and how to close the source. */
@@ -43,6 +44,6 @@ export class SourceReadable extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#ahead.stop();
     if (!this.#close) return callback(error);
-    this.#close().then(() => callback(error), (closeError) => callback(error ?? closeError));
+    this.#close().then(() => callUncaught(callback, error), (closeError: Error) => callUncaught(callback, error ?? closeError));
   }
 }
