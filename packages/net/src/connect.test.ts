@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -482,6 +483,43 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
       [true, false, false],
     ]);
     await close(server);
+  });
+
+  it("a listener's throw on 'connect', 'ready', the connect callback, 'connectionAttempt' or 'connectionAttemptFailed' is uncaught, as node:net's — not lost, nor the connect's error", async () => {
+    // In a process of its own (the exception must reach process 'uncaughtException'): the built
+    // package's socket and node:net's, each event's listener throwing in turn.
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      import * as nodeNet from 'node:net';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'node' ? nodeNet : uring;
+      const where = process.argv[3];
+      const boom = new Error(where);
+      const seen = [];
+      process.on('uncaughtException', (e, origin) => seen.push(e === boom ? 'uncaught: ours' : 'uncaught: ' + e.message, origin));
+      process.on('unhandledRejection', (e) => seen.push(e === boom ? 'rejection: ours' : 'rejection: other'));
+      const server = nodeNet.createServer((s) => s.end()).listen(0, '127.0.0.1', () => {
+        const port = where === 'connectionAttemptFailed' ? 1 : server.address().port;
+        const thrower = (event) => () => { if (event === where) throw boom; };
+        const c = net.connect({ port, host: '127.0.0.1' }, thrower('callback'));
+        for (const event of ['connect', 'ready', 'connectionAttempt', 'connectionAttemptFailed']) c.on(event, thrower(event));
+        c.on('error', (e) => seen.push(e === boom ? 'error: ours' : 'error: ' + e.code));
+        setTimeout(() => { console.log(JSON.stringify(seen)); c.destroy(); server.close(); }, 200);
+      });`;
+    const run = async (impl: string, where: string) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, dist, impl, where], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      await once(child, 'exit');
+      return JSON.parse(out) as string[];
+    };
+    for (const where of ['connect', 'ready', 'callback', 'connectionAttempt', 'connectionAttemptFailed']) {
+      const [node, uring] = await Promise.all([run('node', where), run('uring', where)]);
+      expect([where, node[0], node[1]]).toEqual([where, 'uncaught: ours', 'uncaughtException']);
+      // What follows differs: node:net's socket stops where the exception left its callback (it
+      // never connects after a 'connectionAttempt' that threw); ours goes on (ECONNREFUSED).
+      expect([where, uring.slice(0, 2), uring.filter((s) => s.includes('ours'))]).toEqual([where, node.slice(0, 2), ['uncaught: ours']]);
+    }
   });
 
   it("connecting, and node:net's legacy _connecting, while connecting and once connected", async () => {

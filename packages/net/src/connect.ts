@@ -6,6 +6,7 @@ import { AbortError, type CancelSignal } from '@uring/loop';
 import { ipAddress, validatePort } from './address.js';
 import { connectTimedOut } from './connect-timeout.js';
 import * as ops from './socket-ops.js';
+import { emitUncaught } from './uncaught.js';
 
 /** An address to connect to, as dns.lookup gives it. */
 export interface Target {
@@ -189,7 +190,7 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
       });
       if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     }
-    socket.emit('connectionAttempt', net.address, net.port, family);
+    emitUncaught(socket, 'connectionAttempt', net.address, net.port, family); // a listener's throw is not the attempt's failure: it goes on (node:net's never starts)
     await ops.connect(fd, addr, net, signal, timeout).catch((error: Error) => {
       throw error instanceof AbortError ? error : new AttemptFailed('connect', error);
     });
@@ -230,7 +231,7 @@ async function connectTo(socket: Connecting, addr: SocketAddress, net: NetErrorC
     return await attempt(socket, addr, net, local, family, signal, timeout);
   } catch (error) {
     if (!(error instanceof AttemptFailed)) throw error;
-    if (error.stage === 'connect') socket.emit('connectionAttemptFailed', net.address, net.port, family, error.error);
+    if (error.stage === 'connect') emitUncaught(socket, 'connectionAttemptFailed', net.address, net.port, family, error.error);
     throw error.error;
   }
 }
@@ -275,8 +276,8 @@ export async function connectFirst(
       const timedOut = error.stage === 'connect' && cause.code === 'ETIMEDOUT' && Number.isFinite(limit);
       if (timedOut && left <= attemptLimit) throw cause; // connectTimeout ran out, not the attempt's own time
       errors.push(cause);
-      if (timedOut) socket.emit('connectionAttemptTimeout', address, port, family);
-      else if (error.stage === 'connect') socket.emit('connectionAttemptFailed', address, port, family, cause);
+      if (timedOut) emitUncaught(socket, 'connectionAttemptTimeout', address, port, family);
+      else if (error.stage === 'connect') emitUncaught(socket, 'connectionAttemptFailed', address, port, family, cause);
       if (!socket.connecting) throw new AbortError();
     }
   }

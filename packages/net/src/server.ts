@@ -11,6 +11,7 @@ import { Socket, codedError, kKnownFamily, kReleaseConnection, validateKeepAlive
 import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
+import { emitUncaught } from './uncaught.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
 export interface ServerOptions {
@@ -408,7 +409,7 @@ export class Server extends EventEmitter {
       () => again() && this.#arm(),
       (error: Error) => {
         if (again()) this.#arm();
-        else if (!this.#closing) this.emit('error', error);
+        else if (!this.#closing) emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
       },
     );
   }

@@ -12,6 +12,7 @@ import { connectFirst, connectOne, kAttemptLocal, lookupTargets, planTcp, type T
 import { validateConnectTimeout } from './connect-timeout.js';
 import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import * as ops from './socket-ops.js';
+import { emitUncaught } from './uncaught.js';
 
 /** new Socket(options): an accepted descriptor to adopt, and connection options. */
 export interface SocketOptions {
@@ -602,8 +603,8 @@ export class Socket extends Duplex {
       if (this.#keepAlive) ops.setKeepAlive(fd, true, this.#keepAliveDelay);
     }
     this.#touch();
-    this.emit('connect');
-    this.emit('ready');
+    // (In a promise's reaction here: a listener's throw is made uncaught, as from node:net's afterConnect.)
+    if (!emitUncaught(this, 'connect') || !emitUncaught(this, 'ready')) return;
     if (this.#wantRead) this.#startRead();
     else if (!this.isPaused()) this.read(0);
   }
