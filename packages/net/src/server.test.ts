@@ -207,6 +207,35 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect(runs[0]!.map((r) => (r as { address?: unknown }).address)).toEqual(['IPv6 port true', 'IPv6 port true', 'a path', null, undefined]);
   });
 
+  it('close() then listen() on the same port in the same tick — on the same server or a new one — listens, as node:net\'s (the port is free at once)', async () => {
+    const runs = [];
+    for (const impl of Object.values(impls)) {
+      const seen = [];
+      for (const same of [true, false]) {
+        const first = impl.createServer() as unknown as AnyServer;
+        first.listen(0, '127.0.0.1');
+        await once(first, 'listening');
+        const { port } = first.address() as nodeNet.AddressInfo;
+        const second = same ? first : (impl.createServer() as unknown as AnyServer);
+        first.close();
+        second.listen(port, '127.0.0.1');
+        const outcome = await Promise.race([once(second, 'listening').then(() => `listening ${(second.address() as nodeNet.AddressInfo).port === port}`), once(second, 'error').then(([e]) => `error ${(e as NodeJS.ErrnoException).code}`)]);
+        // It serves: a connection to the port is accepted by the new listener.
+        const accepted = once(second, 'connection');
+        const client = nodeNet.connect(port, '127.0.0.1');
+        const [socket] = await accepted;
+        (socket as AnySocket).destroy();
+        client.destroy();
+        seen.push(outcome);
+        await close(second);
+        if (!same) await close(first);
+      }
+      runs.push(seen);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual(['listening true', 'listening true']);
+  });
+
   it("close(cb) then listen() again at once (a restart on another port): the close's callback and 'close' still come, as node:net's", async () => {
     const run = async (impl: typeof net) => {
       const events: string[] = [];

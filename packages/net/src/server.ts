@@ -366,6 +366,7 @@ export class Server extends EventEmitter {
       }
       // A Unix socket's address() is its path as given, as node:net's (the kernel keeps the first 108 bytes of a longer one, as libuv's bind).
       this.#listening(fd, addr.family === 'unix' ? addr : (ops.sockName(fd, false) ?? addr));
+      this.#ownPort = addr.family !== 'unix';
       return;
     }
     throw lastError;
@@ -395,11 +396,19 @@ export class Server extends EventEmitter {
   #arm(): void {
     const fd = this.#fd;
     const loop = getLoop();
-    const accept = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
+    // A closed server's accept ends after close() returns — with -EINVAL where close() shut its
+    // socket down — maybe after a listen() that followed: what it still hands over is not the
+    // new socket's (a connection it took is closed).
+    const current = (res: number) => {
+      if (this.#accept === accept) return true;
+      if (res >= 0) ops.close(res).catch(() => undefined);
+      return false;
+    };
+    const accept: Multishot = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
       syscall: 'accept',
       unref: this.#unref,
-      onCqe: (res) => (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
-      rearm: (res) => !this.#closing && res !== -Errno.ECANCELED,
+      onCqe: (res) => current(res) && (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
+      rearm: (res) => !this.#closing && this.#accept === accept && res !== -Errno.ECANCELED,
     });
     this.#accept = accept;
     // The loop was retired after a credentials change (a daemon's setuid() after listen): it
@@ -409,7 +418,7 @@ export class Server extends EventEmitter {
       () => again() && this.#arm(),
       (error: Error) => {
         if (again()) this.#arm();
-        else if (!this.#closing) emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
+        else if (this.#accept === accept && !this.#closing) emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
       },
     );
   }
@@ -488,6 +497,13 @@ export class Server extends EventEmitter {
       const fd = this.#fd;
       this.#fd = -1;
       this.#unlinkPath();
+      // The port free now, as node:net's close(2) frees it, though the descriptor closes only once
+      // the kernel has ended the accept: a listening TCP socket shut down leaves LISTEN (its queued
+      // connections reset, the accept ends), so a listen() on the port in this same tick — a
+      // restart — binds (SO_REUSEADDR). Only a socket this server made: an adopted one ({ fd },
+      // a handle) may be another process's too, which shutdown(2) would stop as well.
+      if (this.#ownPort) ops.shutdownBoth(fd);
+      this.#ownPort = false;
       this.#accept?.cancel();
       const accepting = this.#accept?.done.catch(() => undefined) ?? Promise.resolve();
       this.#accept = undefined;
@@ -508,6 +524,8 @@ export class Server extends EventEmitter {
    * path can be listened on again.
    */
   #boundPath: string | undefined;
+  /** Listening on a TCP socket this server made (bind and listen here): close() frees its port at once. */
+  #ownPort = false;
 
   /** Removes the socket file `path` this server bound (by default the one it listens on). */
   #unlinkPath(path = this.#boundPath): void {
