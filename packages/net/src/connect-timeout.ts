@@ -1,6 +1,6 @@
 import type * as nodeNet from 'node:net';
 import { Errno, uringError } from '@uring/abi';
-import { validateTimeout } from './io-timeouts.js';
+import { TIMEOUT_MAX, validateTimeout } from './io-timeouts.js';
 
 /**
  * `connectTimeout` (an @uring/net option of connect(); node:net has none): milliseconds the
@@ -27,7 +27,7 @@ export function limitConnect(socket: nodeNet.Socket, ms: number, address: string
   if (ms <= 0) return;
   const timer = setTimeout(() => {
     if (socket.connecting) socket.destroy(connectTimedOut(address, port));
-  }, ms);
+  }, Math.min(ms, TIMEOUT_MAX)); // (longer: as long as a timer goes, far past the kernel's own SYN retries)
   const clear = () => clearTimeout(timer);
   socket.once('connect', clear);
   socket.once('close', clear);

@@ -15,8 +15,11 @@ import { Errno, invalidArgType, netError, outOfRange } from '@uring/abi';
  * cancels the stuck send; the receive clock is an IORING_OP_TIMEOUT (5.4) on the loop, re-armed
  * lazily for what is left after the last arrival rather than once per receive. On the node:net
  * fallback, timers do the same (a stuck send is noticed between one and two periods after its
- * last progress).
+ * last progress; a period over TIMEOUT_MAX, ~24.8 days, counts as that).
  */
+/** The longest timer Node keeps (2^31 - 1 ms, ~24.8 days): node:net cuts a longer socket timeout to it, and so do the fallback's timers here (a plain setTimeout() would fire after 1 ms). */
+export const TIMEOUT_MAX = 2 ** 31 - 1;
+
 export interface IoTimeouts {
   recvTimeout?: number;
   sendTimeout?: number;
@@ -70,7 +73,7 @@ export function limitNodeIo(socket: nodeNet.Socket, options: IoTimeouts): void {
       const waiting = socket.isPaused() || socket.readableLength >= socket.readableHighWaterMark;
       if (waiting || socket.connecting) armRecv(); // not reading: not timed
       else socket.destroy(ioTimedOut('read'));
-    }, recv).unref();
+    }, Math.min(recv, TIMEOUT_MAX)).unref();
   };
   // Progress: what the stream still holds, and what libuv still queues of the write in flight
   // (the handle's writeQueueSize shrinks as the kernel takes a large write piece by piece).
@@ -83,7 +86,7 @@ export function limitNodeIo(socket: nodeNet.Socket, options: IoTimeouts): void {
       if (socket.writableLength > 0 && !socket.connecting && now === last) return socket.destroy(ioTimedOut('write'));
       last = now;
       checkSend();
-    }, send).unref();
+    }, Math.min(send, TIMEOUT_MAX)).unref();
   };
   if (recv > 0) {
     armRecv();

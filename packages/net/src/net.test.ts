@@ -707,16 +707,20 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(client.destroyed).toBe(true);
     await stop();
 
-    // Under the limit: connected, and nothing fires later.
+    // Under the limit: connected, and nothing fires later — also with limits past 2^31 - 1 ms,
+    // which a plain setTimeout() (the fallback's timers) would fire after 1 ms.
     const { server, port: open } = await listening(net, echo);
-    const ok = net.connect({ port: open, host: '127.0.0.1', connectTimeout: 100 }) as AnySocket;
-    await once(ok, 'connect');
-    const errors: unknown[] = [];
-    ok.on('error', (e) => errors.push(e));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(errors).toEqual([]);
-    expect(ok.destroyed).toBe(false);
-    ok.destroy();
+    for (const limit of [100, 2 ** 40]) {
+      const io = limit > 100 ? { recvTimeout: limit, sendTimeout: limit } : {}; // (100 ms idle would end it: their job)
+      const ok = net.connect({ port: open, host: '127.0.0.1', connectTimeout: limit, ...io }) as AnySocket;
+      const errors: unknown[] = [];
+      ok.on('error', (e) => errors.push(e));
+      ok.resume();
+      await Promise.race([once(ok, 'connect'), once(ok, 'close')]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([limit, errors, ok.destroyed]).toEqual([limit, [], false]);
+      ok.destroy();
+    }
     await close(server);
 
     for (const [bad, code] of [['1', 'ERR_INVALID_ARG_TYPE'], [-1, 'ERR_OUT_OF_RANGE'], [Number.NaN, 'ERR_OUT_OF_RANGE'], [Infinity, 'ERR_OUT_OF_RANGE']] as const) {
@@ -1159,6 +1163,27 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     expect(() => client.setTimeout(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     client.destroy();
     await once(client, 'close');
+    await close(server);
+  });
+
+  it("setTimeout past 2^31 - 1 ms is cut to it with node:net's TimeoutOverflowWarning — not a timer of 1 ms", async () => {
+    const { server, port } = await listening(net, (socket) => socket.resume());
+    const runs = [];
+    for (const impl of Object.values(impls)) {
+      const client = impl.connect(port, '127.0.0.1') as AnySocket;
+      await once(client, 'connect');
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      let fired = 0;
+      client.setTimeout(2 ** 53, () => fired++);
+      await delay(60);
+      process.off('warning', onWarning);
+      runs.push({ timeout: client.timeout, fired, warnings });
+      client.destroy();
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).toEqual({ timeout: 2 ** 53, fired: 0, warnings: ['TimeoutOverflowWarning: 9007199254740992 does not fit into a 32-bit signed integer.\nTimer duration was truncated to 2147483647.'] });
     await close(server);
   });
 

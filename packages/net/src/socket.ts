@@ -10,7 +10,7 @@ import { isIP, type SocketReadyState } from 'node:net';
 import { addressInfo, normalizeArgs } from './address.js';
 import { connectFirst, connectOne, kAttemptLocal, lookupTargets, planTcp, type Target, type TcpConnectOptions, type TcpPlan } from './connect.js';
 import { validateConnectTimeout } from './connect-timeout.js';
-import { ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
+import { TIMEOUT_MAX, ioTimedOut, validateIoTimeouts, type IoTimeouts } from './io-timeouts.js';
 import * as ops from './socket-ops.js';
 import { emitUncaught } from './uncaught.js';
 
@@ -1253,6 +1253,12 @@ export class Socket extends Duplex {
     this.#timeoutMs = ms;
     if (typeof ms !== 'number') throw invalidArgType('msecs', 'of type number', ms);
     if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange('msecs', 'a non-negative finite number', ms);
+    if (ms > TIMEOUT_MAX) {
+      // As node:net's (its getTimerDuration): cut to what a timer takes, saying so — where a plain
+      // setTimeout() would fire after 1 ms.
+      process.emitWarning(`${ms} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
+      ms = TIMEOUT_MAX;
+    }
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (ms > 0) {
