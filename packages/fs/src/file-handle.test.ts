@@ -75,6 +75,10 @@ describe(`FileHandle against Node's (backend: ${backend()})`, () => {
       [join(dir, 'm3'), 'w', -1],
       [join(dir, 'm4'), 'w', {}],
       [new URL('http://x/'), 'r', undefined],
+      [join(dir, 'm5'), 1.5, undefined], // numeric flags are an int32 (Node's stringToFlags): ERR_OUT_OF_RANGE
+      [join(dir, 'm6'), Number.NaN, undefined],
+      [join(dir, 'm7'), 2 ** 53, undefined],
+      [join(dir, 'm8'), -(2 ** 31) - 1, undefined],
     ] as const) {
       const run = (impl: typeof node) =>
         impl.open(path as string, flags, mode as number).then(

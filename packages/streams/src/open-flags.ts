@@ -28,9 +28,12 @@ const table: Record<string, number> = {
   'sa+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
 };
 
-/** Node's `stringToFlags` (lib/internal/fs/utils.js): 'r', 'w+', 'ax', ... or a number. */
+/** Node's `stringToFlags` (lib/internal/fs/utils.js): 'r', 'w+', 'ax', ... or a number, an int32 (ERR_OUT_OF_RANGE otherwise). */
 export function stringToFlags(flags: unknown, name = 'flags'): number {
-  if (typeof flags === 'number') return flags;
+  if (typeof flags === 'number') {
+    validateInteger(flags, name, -2147483648, 2147483647); // Node's validateInt32
+    return flags;
+  }
   if (flags == null) return O_RDONLY;
   const value = typeof flags === 'string' ? table[flags] : undefined;
   if (value === undefined) throw invalidArgValue(name, flags);
