@@ -251,8 +251,9 @@ export class FileHandle extends EventEmitter {
     return writeAll(this.#fd, data, options);
   }
 
-  stat(options?: { bigint?: boolean }): Promise<any> {
-    return FileHandle.#call(this, 'fstat', (fd): Promise<Stats | BigIntStats> => (options?.bigint ? nodeFstat(fd, { bigint: true }) : this.#io.fstat(fd)));
+  stat(options: { bigint?: boolean } = { bigint: false }): Promise<any> {
+    // (`options.bigint` read as Node's fstat reads it: `stat(null)` rejects with its TypeError.)
+    return FileHandle.#call(this, 'fstat', (fd): Promise<Stats | BigIntStats> => (options.bigint ? nodeFstat(fd, { bigint: true }) : this.#io.fstat(fd)));
   }
 
   truncate(len: unknown = 0): Promise<void> {
