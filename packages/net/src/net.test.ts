@@ -1373,6 +1373,24 @@ describe(`@uring/net (backend: ${backend()})`, () => {
     await close(server);
   });
 
+  it("pipeline(createReadStream(file), socket) whose peer resets: rejects with the socket's ECONNRESET, as stream/promises' pipeline does", async () => {
+    const file = join(dir, 'pipeline-reset.bin');
+    writeFileSync(file, randomBytes(4 << 20));
+    const { pipeline: nodePipeline } = await import('node:stream/promises');
+    const outcomes = [];
+    for (const run of [nodePipeline, pipeline] as (typeof pipeline)[]) {
+      const server = nodeNet.createServer((s) => s.once('data', () => s.resetAndDestroy()));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const socket = net.connect((server.address() as nodeNet.AddressInfo).port, '127.0.0.1') as AnySocket;
+      await once(socket, 'connect');
+      outcomes.push(await run(createReadStream(file), socket).then(() => 'resolved', (e: NodeJS.ErrnoException) => e.code));
+      await close(server);
+    }
+    expect(outcomes[1]).toBe(outcomes[0]);
+    expect(outcomes[0]).toBe('ECONNRESET');
+  });
+
   it("createHttpServer's server acts as http.createServer's: close, getConnections, maxConnections and 'drop', listening", async () => {
     const makers = [(h?: http.RequestListener) => http.createServer(h), (h?: http.RequestListener) => createHttpServer(h)];
     const hello: http.RequestListener = (_req, res) => res.end('x');

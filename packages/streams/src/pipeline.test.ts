@@ -88,6 +88,26 @@ describe.skipIf(skip !== undefined)(titled('pipeline with the splice fast path',
     expect(fs.readFileSync(c).equals(data)).toBe(true);
   });
 
+  it("its options as stream/promises' pipeline takes them: a signal aborted already rejects with an AbortError, end: false leaves the destination open", async () => {
+    const { pipeline: nodePipeline } = await import('node:stream/promises');
+    const outcome = async (run: typeof pipeline) => {
+      const aborted = await run(createReadStream(src), createWriteStream(out()), { signal: AbortSignal.abort() }).then(
+        () => 'resolved',
+        (e: NodeJS.ErrnoException) => `${e.name} ${e.code}`,
+      );
+      const path = out();
+      const ws = createWriteStream(path);
+      await run(createReadStream(src, { end: 3 }), ws, { end: false });
+      const open = !ws.writableEnded && !ws.destroyed;
+      ws.end('!');
+      await once(ws, 'close');
+      return { aborted, open, written: fs.readFileSync(path).equals(Buffer.concat([data.subarray(0, 4), Buffer.from('!')])) };
+    };
+    const ours = await outcome(pipeline);
+    expect(ours).toEqual(await outcome(nodePipeline as typeof pipeline));
+    expect(ours).toEqual({ aborted: 'AbortError ABORT_ERR', open: true, written: true });
+  });
+
   it('tears down both ends when either fails', async () => {
     const { socket, done, close } = await sink(64 * 1024);
     const rs = createReadStream(src);

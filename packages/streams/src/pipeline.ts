@@ -52,11 +52,12 @@ async function pipeline(...streams: Streams): Promise<void> {
   if (
     rest.length === 0 &&
     plainOptions &&
+    !(options as { signal?: AbortSignal } | undefined)?.signal?.aborted && // (Node's pipeline rejects that one at once: left to it)
     source instanceof ReadStream &&
     untouched(source) &&
     (isUringWriteStream(destination) || spliceableSocket(destination) || fileSender(destination))
   ) {
-    const { signal } = (options ?? {}) as { signal?: AbortSignal };
+    const { signal, end } = (options ?? {}) as { signal?: AbortSignal; end?: boolean };
     // Node's pipeline listens for errors from the start; so must the wait for both ends to open.
     let early: Error | undefined;
     const capture = (error: Error) => void (early ??= error);
@@ -78,7 +79,7 @@ async function pipeline(...streams: Streams): Promise<void> {
       (destination as Writable).on('error', noop);
       throw early;
     }
-    if (source[kAhead] !== undefined && untouched(source)) return spliceStreams(source, destination as Writable, signal);
+    if (source[kAhead] !== undefined && untouched(source)) return spliceStreams(source, destination as Writable, signal, end !== false);
   }
   return nodePipeline(...streams);
 }
@@ -86,7 +87,8 @@ async function pipeline(...streams: Streams): Promise<void> {
 const typed = pipeline as typeof nodePipeline;
 export { typed as pipeline };
 
-async function spliceStreams(source: ReadStream, destination: Writable, signal: AbortSignal | undefined): Promise<void> {
+/** The splice (or sendFile) itself; `end`: end the destination after it, as pipeline's `end` option (true by default). */
+async function spliceStreams(source: ReadStream, destination: Writable, signal: AbortSignal | undefined, end: boolean): Promise<void> {
   const src = source as unknown as FileState;
   const sender = fileSender(destination) ? destination : undefined;
   const socket = destination instanceof Socket || sender !== undefined;
@@ -110,6 +112,7 @@ async function spliceStreams(source: ReadStream, destination: Writable, signal: 
   };
   const abort = () => controller.abort(signal!.reason);
   signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) abort(); // aborted while the ends opened
   try {
     const length = src.end - start + 1;
     const moved = sender
@@ -123,7 +126,9 @@ async function spliceStreams(source: ReadStream, destination: Writable, signal: 
     }
   } catch (error) {
     // As in any pipeline: an error on either end tears down both.
-    const reason = failure ?? (signal?.aborted ? (error as Error) : (error as Error));
+    // An end destroyed with an error (a socket's read ECONNRESET) is what failed, also when its
+    // 'error' event (next tick) is still to come: `errored` is set at destroy().
+    const reason = failure ?? destination.errored ?? source.errored ?? (error as Error);
     source.destroy(reason);
     destination.destroy(reason);
     // Like Node's pipeline, leave a no-op handler: a stream torn down may still report its own
@@ -138,6 +143,7 @@ async function spliceStreams(source: ReadStream, destination: Writable, signal: 
   }
   source.push(null); // the bytes went through the kernel: the source is at its end
   source.resume();
+  if (!end) return finished(source); // `end: false`: the destination stays open for more, as with Node's pipeline
   destination.end();
   await Promise.all([finished(source), finished(destination)]);
 }
