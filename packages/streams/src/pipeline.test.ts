@@ -108,6 +108,15 @@ describe.skipIf(skip !== undefined)(titled('pipeline with the splice fast path',
     expect(ours).toEqual({ aborted: 'AbortError ABORT_ERR', open: true, written: true });
   });
 
+  it("into a file opened to append ('a'): the file's bytes, then the source's — splice(2) refuses O_APPEND, so the copy goes through Node's pipeline", async () => {
+    for (const flags of ['a', 'a+']) {
+      const path = out();
+      fs.writeFileSync(path, 'PRE');
+      await pipeline(createReadStream(src), createWriteStream(path, { flags }));
+      expect(fs.readFileSync(path).equals(Buffer.concat([Buffer.from('PRE'), data]))).toBe(true);
+    }
+  });
+
   it('tears down both ends when either fails', async () => {
     const { socket, done, close } = await sink(64 * 1024);
     const rs = createReadStream(src);

@@ -1,4 +1,5 @@
-import { WriteStream as NodeWriteStream } from 'node:fs';
+import { WriteStream as NodeWriteStream, constants } from 'node:fs';
+import { Linux, fcntl } from '@uring/abi';
 import { Socket } from 'node:net';
 import { once } from 'node:events';
 import { Writable, type Readable } from 'node:stream';
@@ -33,6 +34,13 @@ interface FileSender extends Writable {
 
 function fileSender(s: unknown): s is FileSender {
   return s instanceof Writable && typeof (s as Partial<FileSender>).sendFile === 'function' && !s.destroyed && s.writable && !s.writableCorked;
+}
+
+/** A file stream opened with O_APPEND ('a', 'a+'…): splice(2) into one is EINVAL, so Node's pipeline copies it. */
+function appending(destination: unknown): boolean {
+  if (!isUringWriteStream(destination)) return false;
+  const fd = (destination as unknown as FileState).fd;
+  return typeof fd === 'number' && (fcntl(fd, Linux.F_GETFL) & constants.O_APPEND) !== 0;
 }
 
 function untouched(r: ReadStream): boolean {
@@ -79,7 +87,7 @@ async function pipeline(...streams: Streams): Promise<void> {
       (destination as Writable).on('error', noop);
       throw early;
     }
-    if (source[kAhead] !== undefined && untouched(source)) return spliceStreams(source, destination as Writable, signal, end !== false);
+    if (source[kAhead] !== undefined && untouched(source) && !appending(destination)) return spliceStreams(source, destination as Writable, signal, end !== false);
   }
   return nodePipeline(...streams);
 }
