@@ -1,6 +1,9 @@
 import type * as nodeNet from 'node:net';
 import { Errno, invalidArgType, netError, outOfRange } from '@uring/abi';
 
+/** The longest timer Node keeps (2^31 - 1 ms, ~24.8 days): node:net cuts a longer socket timeout to it, and so do the fallback's timers here (a plain setTimeout() would fire after 1 ms). */
+export const TIMEOUT_MAX = 2 ** 31 - 1;
+
 /**
  * Receive and send timeouts (@uring/net's own; node:net has none — its `timeout` is an idle timer
  * that only emits 'timeout'). They end the connection, as SO_RCVTIMEO / SO_SNDTIMEO end a blocked
@@ -17,9 +20,6 @@ import { Errno, invalidArgType, netError, outOfRange } from '@uring/abi';
  * fallback, timers do the same (a stuck send is noticed between one and two periods after its
  * last progress; a period over TIMEOUT_MAX, ~24.8 days, counts as that).
  */
-/** The longest timer Node keeps (2^31 - 1 ms, ~24.8 days): node:net cuts a longer socket timeout to it, and so do the fallback's timers here (a plain setTimeout() would fire after 1 ms). */
-export const TIMEOUT_MAX = 2 ** 31 - 1;
-
 export interface IoTimeouts {
   recvTimeout?: number;
   sendTimeout?: number;

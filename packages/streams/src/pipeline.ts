@@ -1,9 +1,9 @@
 import { WriteStream as NodeWriteStream, constants } from 'node:fs';
-import { Linux, fcntl } from '@uring/abi';
 import { Socket } from 'node:net';
 import { once } from 'node:events';
 import { Writable, type Readable } from 'node:stream';
 import { finished, pipeline as nodePipeline } from 'node:stream/promises';
+import { Linux, fcntl } from '@uring/abi';
 import { ReadStream, kAhead, kSetUp } from './read-stream.js';
 import { splice } from './splice.js';
 import { isUringWriteStream } from './write-stream.js';
