@@ -147,6 +147,20 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('submitPending(): what is queued goes to the kernel during the call, not at the end of the microtask run; with nothing queued, no enter', async () => {
+      const loop = make();
+      const before = loop.metrics.enters;
+      const done = Promise.all([loop.nop(), loop.nop()]);
+      expect(loop.ring.sqReady()).toBe(2);
+      loop.submitPending();
+      expect([loop.ring.sqReady(), loop.metrics.enters - before]).toEqual([0, 1]);
+      loop.submitPending();
+      expect(loop.metrics.enters - before).toBe(1);
+      expect(await done).toEqual([0, 0]);
+      expect(loop.metrics.enters - before).toBe(1); // the microtask found nothing left to submit
+      await loop.close();
+    });
+
     it("runNow(): one operation done before it returns — its result or -errno — with the loop's own completions left to the loop", async () => {
       const loop = make();
       const [r, w] = pipe();

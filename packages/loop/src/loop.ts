@@ -819,6 +819,16 @@ export class Loop {
     }
   }
 
+  /**
+   * Submits what is queued now (one io_uring_enter), not at the end of this microtask run — for a
+   * caller about to hand a descriptor to something outside the ring (a child process's stdio),
+   * which must find the operations queued before it in the kernel: a send with room in the
+   * socket completes during the call. Nothing queued: no system call.
+   */
+  submitPending(): void {
+    this.#flush();
+  }
+
   #scheduleFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
