@@ -384,7 +384,11 @@ export class Socket extends Duplex {
    */
   get fd(): number | undefined {
     if (!(#fd in this)) return undefined;
-    return this.#fd >= 0 && !this.destroyed ? this.#fd : undefined;
+    if (this.#fd < 0 || this.destroyed) return undefined;
+    // Whoever takes the descriptor (spawn's stdio: a child writing to it) comes after the writes
+    // made before, as with node:net's write(2) done in the call: they go to the kernel now.
+    if (this.#writing > 0) getLoop().submitPending();
+    return this.#fd;
   }
 
   get remoteAddress(): string | undefined {
