@@ -40,19 +40,21 @@ describe('memory', () => {
   const skip = !glibc ? 'the C library is not glibc' : /libasan/.test(process.env.LD_PRELOAD ?? '') ? "malloc is AddressSanitizer's" : undefined;
   /**
    * Runs `steps` in a process of its own (the thresholds are the process's), where `fromHeap()`
-   * allocates a Buffer of `mib` MiB and says whether malloc served it from its heap: it lies in
-   * [heap] (or above it, in an arena of another thread, when a V8 helper thread holds the main
-   * one's lock), where a chunk mmap'd on its own starts 16 bytes (its header) into a page and an
-   * arena's chunk at this size does not. Returns what the steps print.
+   * allocates a Buffer of `mib` MiB and says whether malloc served it from its heap (the [heap], or
+   * an arena of another thread when a V8 helper thread holds the main one's lock) rather than
+   * mmap'ing it on its own: such a chunk is a mapping of its own, its data 16 bytes (the chunk's
+   * header) past the mapping's start, which an arena's chunk never is. (Told apart by the page
+   * offset alone, an arena chunk that happened to sit 16 bytes into a page read as mmap'd.)
+   * Returns what the steps print.
    */
   function inProcess(mib: number, steps: string): unknown {
     const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const script = `
       import { readFileSync } from 'node:fs';
       import { addressOf, raiseMallocThresholds } from ${JSON.stringify(dist)};
-      const [lo, hi] = readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[heap]')).split(' ')[0].split('-').map((x) => parseInt(x, 16));
       const keep = [];
-      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(${mib} << 20); keep.push(b); const at = addressOf(b); return (at >= lo && at < hi + (128 << 20)) || at % 4096 !== 16; };
+      const mappingStarts = () => new Set(readFileSync('/proc/self/maps', 'utf8').split('\\n').filter(Boolean).map((l) => parseInt(l.split('-')[0], 16)));
+      const fromHeap = () => { const b = Buffer.allocUnsafeSlow(${mib} << 20); keep.push(b); return !mappingStarts().has(addressOf(b) - 16); };
       ${steps}`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
