@@ -22,6 +22,7 @@ export interface NativeBinding {
   getpeername(fd: number, out: ArrayBufferView): number;
   setsockopt(fd: number, level: number, name: number, value: ArrayBufferView): number;
   getsockopt(fd: number, level: number, name: number, out: ArrayBufferView): number;
+  accept4(fd: number, flags: number): number;
   shutdown(fd: number, how: number): number;
   ioctlInt(fd: number, request: number): number;
   closeOnTeardown(fd: number): number;

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, readSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { Linux } from './constants.js';
-import { fcntl, ioctlInt, pipe, shutdown } from './syscalls.js';
+import { Errno, Linux } from './constants.js';
+import { accept4, close, fcntl, ioctlInt, pipe, shutdown } from './syscalls.js';
 
 describe('descriptor syscalls', () => {
   it('pipe() returns a working pair and fcntl() resizes it', () => {
@@ -42,6 +43,32 @@ describe('descriptor syscalls', () => {
     closeSync(r);
     closeSync(w);
     expect(shutdown(r, Linux.SHUT_WR)).toBe(-9); // EBADF
+  });
+
+  it('accept4() takes a queued connection at once, -EAGAIN on an O_NONBLOCK socket with none queued', async () => {
+    const server = net.createServer(() => expect.fail('node:net was not to see the connection'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+    expect(fcntl(fd, Linux.F_GETFL) & Linux.O_NONBLOCK).toBe(Linux.O_NONBLOCK); // as node:net's listening sockets are
+    // A child connects, writes and leaves while this thread is blocked in spawnSync: the
+    // connection waits in the queue, unseen by node:net's loop, until accept4 takes it.
+    const port = (server.address() as net.AddressInfo).port;
+    const child = spawnSync(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1', function () { this.write('from the child', () => process.exit()) })`]);
+    expect(child.status).toBe(0);
+    const conn = accept4(fd, Linux.SOCK_CLOEXEC);
+    expect(conn).toBeGreaterThan(2);
+    expect(fcntl(conn, Linux.F_GETFD)).toBe(Linux.FD_CLOEXEC);
+    const buf = Buffer.alloc(64);
+    expect(buf.subarray(0, readSync(conn, buf)).toString()).toBe('from the child');
+    expect(close(conn)).toBe(0);
+    expect(accept4(fd, 0)).toBe(-Errno.EAGAIN); // none queued
+    server.close();
+    const [r, w] = pipe(Linux.O_CLOEXEC);
+    expect(accept4(r, 0)).toBe(-88); // ENOTSOCK
+    closeSync(r);
+    closeSync(w);
+    expect(accept4(r, 0)).toBe(-9); // EBADF
   });
 
   it('ioctlInt(FIONREAD) counts the bytes waiting to be read, at once; errors as -errno', () => {

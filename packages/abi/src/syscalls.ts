@@ -58,6 +58,16 @@ export function getsockopt(fd: number, level: number, name: number, out: ArrayBu
 }
 
 /**
+ * accept4(2) (`flags`: SOCK_CLOEXEC, SOCK_NONBLOCK); returns the connection's descriptor or
+ * `-errno`. At once, for what IORING_OP_ACCEPT would wait on: on a listening socket made
+ * O_NONBLOCK, -EAGAIN says no connection is queued (IORING_ACCEPT_DONTWAIT does so from the
+ * ring only since 6.10).
+ */
+export function accept4(fd: number, flags: number): number {
+  return native().accept4(fd, flags);
+}
+
+/**
  * shutdown(2) (`how`: SHUT_RD, SHUT_WR, SHUT_RDWR); returns 0 or `-errno`. Done at once on a
  * TCP socket: SHUT_WR queues the FIN behind the data already sent and does not wait for it.
  */

@@ -12,6 +12,7 @@ import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
 import { emitUncaught } from './uncaught.js';
+import { holdReserve, outOfDescriptors, shedQueuedConnections } from './emfile.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
 export interface ServerOptions {
@@ -385,6 +386,7 @@ export class Server extends EventEmitter {
   #listening(fd: number, addr: SocketAddress): void {
     this.#fd = fd;
     this.#address = addr;
+    holdReserve();
     this.#arm();
     if (serverListen.hasSubscribers) serverListen.asyncEnd.publish({ server: this });
     process.nextTick(() => {
@@ -392,8 +394,11 @@ export class Server extends EventEmitter {
     });
   }
 
-  /** One multishot accept for all connections; re-armed if the kernel ends it (e.g. EMFILE). */
-  #arm(): void {
+  /**
+   * One multishot accept for all connections, re-armed when the kernel ends it — or, with `poll`,
+   * first a poll for the next connection, then the accept (see #outOfDescriptors).
+   */
+  #arm(poll = false): void {
     const fd = this.#fd;
     const loop = getLoop();
     // A closed server's accept ends after close() returns — with -EINVAL where close() shut its
@@ -404,28 +409,46 @@ export class Server extends EventEmitter {
       if (res >= 0) ops.close(res).catch(() => undefined);
       return false;
     };
-    const accept: Multishot = loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
-      syscall: 'accept',
-      unref: this.#unref,
-      onCqe: (res) => current(res) && (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
-      rearm: (res) => !this.#closing && this.#accept === accept && res !== -Errno.ECANCELED,
-    });
+    const accept: Multishot = poll
+      ? loop.multishot((s, i) => s.prepPollAdd(i, fd, Linux.POLLIN), { syscall: 'poll', unref: this.#unref, onCqe: () => undefined, rearm: () => false })
+      : loop.multishot((s, i) => s.prepMultishotAccept(i, fd, 0, 0, Linux.SOCK_CLOEXEC), {
+          syscall: 'accept',
+          unref: this.#unref,
+          onCqe: (res) => current(res) && (this.#scope ? this.#scope.runInAsyncScope(this.#onAccept, this, res) : this.#onAccept(res)),
+          rearm: (res) => !this.#closing && this.#accept === accept && res !== -Errno.ECANCELED && !outOfDescriptors(res),
+        });
     this.#accept = accept;
+    const live = () => this.#accept === accept && !this.#closing;
     // The loop was retired after a credentials change (a daemon's setuid() after listen): it
     // cancelled this accept; accepting goes on from getLoop()'s new loop, as node:net's server does.
-    const again = () => this.#accept === accept && !this.#closing && this.#fd === fd && loop.credentialsChanged;
+    const again = () => live() && this.#fd === fd && loop.credentialsChanged;
     accept.done.then(
-      () => again() && this.#arm(),
-      (error: Error) => {
+      () => (again() || (poll && live())) && this.#arm(),
+      (error: NodeJS.ErrnoException) => {
         if (again()) this.#arm();
-        else if (this.#accept === accept && !this.#closing) emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
+        else if (!live()) return;
+        else if (!poll && outOfDescriptors(error.errno ?? 0)) this.#outOfDescriptors(fd, error.errno!);
+        else emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
       },
     );
   }
 
+  /**
+   * The accept ended for want of a descriptor (`res`: -EMFILE, -ENFILE): the connections queued
+   * are shed, as libuv's server sheds them (see emfile.ts), and the next accept waits for a
+   * connection by a poll — armed now, it would end at once, as the kernel's accept takes a
+   * descriptor before it looks for a connection — so each connection that comes while the
+   * process is still out of them is shed in turn, and none is lost once it is not.
+   */
+  #outOfDescriptors(fd: number, res: number): void {
+    const error = shedQueuedConnections(fd, res);
+    this.#arm(true);
+    if (error < 0) emitUncaught(this, 'error', netError(error, 'accept')); // no reserve held: as libuv's UV_EMFILE
+  }
+
   #onAccept(res: number): void {
     if (res < 0) {
-      if (res !== -Errno.ECANCELED && !this.#closing) this.emit('error', netError(res, 'accept'));
+      if (res !== -Errno.ECANCELED && res !== -Errno.ECONNABORTED && !this.#closing) this.emit('error', netError(res, 'accept')); // (libuv passes over ECONNABORTED too)
       return;
     }
     if (this.#closing) {

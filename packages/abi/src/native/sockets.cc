@@ -1,5 +1,6 @@
 // Descriptor syscalls io_uring has no opcode for (as of 6.12) that the layers above need:
-// pipe2 (the middle of a splice), and socket names and options; shutdown(2), whose opcode
+// pipe2 (the middle of a splice), and socket names and options; accept4(2) at once, where the
+// ring's accept would wait for a connection; shutdown(2), whose opcode
 // (IORING_OP_SHUTDOWN) the kernel always hands to an io-wq worker (see net's socket-ops.ts); and
 // ioctl(2) for a count (FIONREAD: bytes waiting to be read), wanted at once, not from the ring.
 #include "abi.h"
@@ -55,6 +56,11 @@ Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
   return Num(info, r < 0 ? Result(r) : static_cast<double>(len));
 }
 
+// accept4(fd, flags) -> the new descriptor | -errno; the peer's address is not asked for.
+Napi::Value Accept4(const Napi::CallbackInfo& info) {
+  return Num(info, Result(accept4(info[0].ToNumber().Int32Value(), nullptr, nullptr, info[1].ToNumber().Int32Value())));
+}
+
 // shutdown(fd, how) -> 0 | -errno.
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return Num(info, Result(shutdown(info[0].ToNumber().Int32Value(), info[1].ToNumber().Int32Value())));
@@ -76,6 +82,7 @@ void InitSockets(Napi::Env env, Napi::Object exports) {
   exports.Set("getpeername", Napi::Function::New(env, SockName<getpeername>, "getpeername"));
   exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
   exports.Set("getsockopt", Napi::Function::New(env, GetSockOpt, "getsockopt"));
+  exports.Set("accept4", Napi::Function::New(env, Accept4, "accept4"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
   exports.Set("ioctlInt", Napi::Function::New(env, IoctlInt, "ioctlInt"));
 }
