@@ -1373,12 +1373,29 @@ export class Loop {
    */
   reserveFileSlot(tableSize = 1024): number | undefined {
     if (this.#state !== 'open') throw this.#poisoned ?? new LoopClosedError();
-    if (this.#fileTable === undefined) {
-      this.ring.registerFilesSparse(tableSize);
-      this.#fileTable = new Int32Array(tableSize).fill(-1);
-      for (let k = tableSize - 1; k >= 0; k--) this.#freeFiles.push(k);
-    }
+    if (this.#fileTable === undefined) this.#fileTable = this.#makeFileTable(tableSize);
     return this.#freeFiles.pop();
+  }
+
+  /**
+   * The ring's sparse file table (IORING_RSRC_REGISTER_SPARSE, 5.19), of `size` slots or fewer:
+   * the kernel refuses a table larger than the process's RLIMIT_NOFILE with EMFILE (a `ulimit -n`
+   * of 512 refused the 1,024 slots, and every readFile failed), so the size halves until it takes
+   * one. Where none can be made (other errors), a table of no slots: every reservation is
+   * undefined, and the callers do without.
+   */
+  #makeFileTable(size: number): Int32Array {
+    for (let n = size; n >= 1; n = Math.floor(n / 2)) {
+      try {
+        this.ring.registerFilesSparse(n);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).errno === -Errno.EMFILE) continue;
+        return new Int32Array(0);
+      }
+      for (let k = n - 1; k >= 0; k--) this.#freeFiles.push(k);
+      return new Int32Array(n).fill(-1);
+    }
+    return new Int32Array(0);
   }
 
   /** Returns a slot from reserveFileSlot to the free list. */

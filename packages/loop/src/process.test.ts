@@ -12,9 +12,12 @@ const abiUrl = import.meta.resolve('@uring/abi');
 const dir = mkdtempSync(join(tmpdir(), 'uring-loop-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function node(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+/** Runs `script` in a new node process; with `nofile`, under that descriptor limit (RLIMIT_NOFILE, set by the shell). */
+function node(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; timeout?: number; nofile?: number } = {}) {
   const source = `import * as uring from ${JSON.stringify(loopUrl)};\nimport * as abi from ${JSON.stringify(abiUrl)};\n${script}`;
-  return spawnSync(process.execPath, [...(options.args ?? []), '--input-type=module', '-e', source], {
+  const argv = [process.execPath, ...(options.args ?? []), '--input-type=module', '-e', source];
+  const [file, ...args] = options.nofile === undefined ? argv : ['sh', '-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...argv];
+  return spawnSync(file!, args, {
     encoding: 'utf8',
     timeout: options.timeout ?? 20_000,
     env: options.env ?? process.env,
@@ -51,6 +54,30 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('read 1');
     expect(r.status).toBe(0);
+  });
+
+  it('reserveFileSlot: under a descriptor limit below the table asked for, the table is as large as the kernel takes, and its slots work', () => {
+    // The kernel refuses a registered file table larger than RLIMIT_NOFILE with EMFILE: under
+    // `ulimit -n 200` the 1,024 slots asked for halve to 128.
+    const r = node(
+      `
+      const loop = uring.getLoop();
+      const slots = [];
+      for (let slot; (slot = loop.reserveFileSlot()) !== undefined; ) slots.push(slot);
+      const last = slots[slots.length - 1];
+      const path = abi.cString('/proc/self/status');
+      const out = Buffer.alloc(5);
+      await Promise.all(loop.link([
+        { prep: (s, i) => s.prepOpenatDirect(i, abi.Linux.AT_FDCWD, abi.addressOf(path), abi.Linux.O_RDONLY, 0, last), syscall: 'open', keep: path },
+        { prep: (s, i) => { s.prepRead(i, last, abi.addressOf(out), out.length, 0); s.fixedFile(i); }, syscall: 'read', keep: out },
+        { prep: (s, i) => s.prepCloseDirect(i, last), syscall: 'close' },
+      ]));
+      console.log(slots.length, Math.min(...slots), last, out.toString());
+    `,
+      { nofile: 200 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('128 0 127 Name:'); // the highest slot too
   });
 
   it('lets an exception thrown by a submitCallback callback go uncaught, and still settles the rest of the batch', () => {

@@ -1,5 +1,5 @@
 import { BufferRing, prepRecvLimitProbe, takesRecvLimit } from '@uring/ring';
-import { Linux, addressOf, close, eventfd, raiseMallocThresholds } from '@uring/abi';
+import { Errno, addressOf, hasErrno, raiseMallocThresholds } from '@uring/abi';
 import type { Loop } from '@uring/loop';
 
 /**
@@ -77,17 +77,25 @@ export class RecvPool {
     this.#ring.advance(ENTRIES);
   }
 
-  /** Whether the kernel takes setRecvLimit: asked once per process (prepRecvLimitProbe, on an eventfd, through the loop's runNow). */
+  /**
+   * Whether the kernel takes setRecvLimit: asked once per process (prepRecvLimitProbe through the
+   * loop's runNow), on the ring's own descriptor — not a socket, as the probe wants, and there
+   * already (an eventfd opened for it failed the first receive of a process out of descriptors:
+   * a socket 'error', EMFILE, where node:net's reads). Where the question cannot be asked —
+   * runNow's side ring not made yet, and no descriptor free for it — this pool goes without the
+   * limit, as on older kernels, and the next pool asks again.
+   */
   static #limits: boolean | undefined;
   static #probeLimits(loop: Loop): boolean {
     if (RecvPool.#limits !== undefined) return RecvPool.#limits;
-    const fd = eventfd(0, Linux.EFD_CLOEXEC);
-    if (fd < 0) return false; // (not remembered: the next pool asks again)
+    let res: number;
     try {
-      RecvPool.#limits = takesRecvLimit(loop.runNow((s, i) => prepRecvLimitProbe(s, i, fd)));
-    } finally {
-      close(fd);
+      res = loop.runNow((s, i) => prepRecvLimitProbe(s, i, loop.ring.fd));
+    } catch (error) {
+      if (hasErrno(error, Errno.EMFILE) || hasErrno(error, Errno.ENFILE)) return false;
+      throw error;
     }
+    RecvPool.#limits = takesRecvLimit(res);
     return RecvPool.#limits;
   }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -545,6 +545,33 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     // accept again and again (and emitted 'error' each time), tens of thousands a second.
     expect(uring.submitted).toBeLessThan(50);
     expect({ ...uring, submitted: 0 }).toEqual(node);
+  });
+
+  it('a socket first read when no descriptor is free reads, as node:net\'s (the receive pool asks the kernel without opening one)', () => {
+    // The receive pool's first use asked the kernel about the receive limit on an eventfd made
+    // for it: in a process out of descriptors the first read failed with 'error' EMFILE.
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      import * as nodeNet from 'node:net';
+      import { closeSync, openSync } from 'node:fs';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'uring' ? uring : nodeNet;
+      const server = net.createServer({ pauseOnConnect: true }, (s) => {
+        const fds = [];
+        try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+        const done = (what) => { for (const fd of fds) closeSync(fd); console.log(what); server.close(); };
+        let got = '';
+        s.setEncoding('utf8').on('data', (d) => (got += d)).on('end', () => done(got)).on('error', (e) => done('error ' + e.code));
+        s.resume();
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const c = nodeNet.connect(server.address().port, '127.0.0.1', () => c.end('to a process out of descriptors'));
+      });`;
+    const run = (impl: string) =>
+      spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$@"', 'sh', process.execPath, '--input-type=module', '-e', script, dist, impl], { encoding: 'utf8', timeout: 20_000 });
+    const [node, uring] = [run('node'), run('uring')];
+    expect([node.stdout.trim(), node.stderr]).toEqual(['to a process out of descriptors', '']);
+    expect([uring.stdout.trim(), uring.stderr]).toEqual([node.stdout.trim(), '']);
   });
 
   it("maxConnections: connections over it are dropped with a 'drop' event naming both ends; 0 is no limit", async () => {

@@ -45,7 +45,7 @@ export class Probe {
 /**
  * Prepares an SQE whose result tells whether the kernel takes a multishot recv's byte limit
  * (Sqes.setRecvLimit, 6.17), which IORING_REGISTER_PROBE cannot say (the opcode is older): a
- * limited multishot recv on `fd`, a descriptor that is not a socket (an eventfd). A kernel with
+ * limited multishot recv on `fd`, a descriptor that is not a socket (an eventfd, the ring's own). A kernel with
  * the limit fails it at issue, -ENOTSOCK; one without fails it at prep, -EINVAL (the field was
  * required to be zero). It completes at once either way, so it suits a synchronous submit-and-wait.
  */

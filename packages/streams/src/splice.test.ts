@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
@@ -76,6 +77,32 @@ describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
     client.destroy();
     for (const peer of peers) peer.destroy();
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('with no descriptor free for a pipe, copies through a buffer: a file copy and a pipeline work where Node\'s do', () => {
+    // In a process at its descriptor limit, with the two ends open: splice() and the streams'
+    // pipeline() failed with `EMFILE … pipe`, where node:fs's copyFile and streams need no pipe.
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const out = join(dir, 'out-of-descriptors');
+    const script = `
+      import { closeSync, openSync, readFileSync } from 'node:fs';
+      const { splice, pipeline, createReadStream, createWriteStream } = await import(process.argv[1]);
+      const [src, out] = process.argv.slice(2);
+      const fill = () => { const fds = []; try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; } return fds; };
+      const inFd = openSync(src, 'r');
+      const outFd = openSync(out + '-splice', 'w');
+      await splice(inFd, 0, outFd, 0, 0); // the loop made (the addon loaded) first, as by a program's earlier I/O
+      const fds = fill();
+      const moved = await splice(inFd, 0, outFd, 0, Infinity, { lanes: 4 });
+      closeSync(inFd);
+      closeSync(outFd); // two free: what the pipeline's two streams open
+      await pipeline(createReadStream(src), createWriteStream(out + '-pipeline'));
+      for (const fd of fds) closeSync(fd);
+      const same = (p) => readFileSync(p).equals(readFileSync(src));
+      console.log(JSON.stringify({ moved, splice: same(out + '-splice'), pipeline: same(out + '-pipeline') }));`;
+    const r = spawnSync('sh', ['-c', 'ulimit -n 128 && exec "$@"', 'sh', process.execPath, '--input-type=module', '-e', script, dist, src, out], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ moved: data.length, splice: true, pipeline: true });
   });
 
   it('fails with the kernel\'s error and names the syscall', async () => {

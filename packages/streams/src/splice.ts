@@ -52,8 +52,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
     return [at, len];
   };
 
-  async function lane(): Promise<void> {
-    const lanePipe = new LanePipe();
+  async function lane(lanePipe: LanePipe): Promise<void> {
     const { r, w } = lanePipe;
     try {
       let size = fcntl(w, Linux.F_SETPIPE_SZ, options.pipeSize ?? 1 << 20);
@@ -98,8 +97,74 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
     }
   }
 
-  await Promise.all(Array.from({ length: lanes }, lane));
+  const pipes = lanePipes(lanes);
+  if (pipes.length === 0) return copyThroughBuffer(loop, inFd, inOffset, outFd, outOffset, length, signal, check);
+  await Promise.all(pipes.map(lane));
   return moved;
+}
+
+/**
+ * Up to `count` lane pipes: fewer where the process (EMFILE) or the system (ENFILE) is out of
+ * descriptors, none where it has none to spare — node:fs's copyFile and streams need no pipe, so
+ * a copy that works with Node's works here too (with two descriptors free, a copyFile of ours
+ * failed with `EMFILE … pipe` where Node's copied).
+ */
+function lanePipes(count: number): LanePipe[] {
+  const pipes: LanePipe[] = [];
+  try {
+    while (pipes.length < count) pipes.push(new LanePipe());
+  } catch (error) {
+    if (!hasErrno(error, Errno.EMFILE) && !hasErrno(error, Errno.ENFILE)) {
+      for (const p of pipes) p.close();
+      throw error;
+    }
+  }
+  return pipes;
+}
+
+/**
+ * splice() without a pipe, for a process out of descriptors (see lanePipes): each chunk read
+ * into a buffer and written out through the ring, a short write finished and a full
+ * non-blocking socket waited out, as drain() does. Resolves the bytes moved.
+ */
+async function copyThroughBuffer(
+  loop: Loop,
+  inFd: number,
+  inOffset: number,
+  outFd: number,
+  outOffset: number,
+  length: number,
+  signal: AbortSignal | undefined,
+  check: () => void,
+): Promise<number> {
+  const buffer = Buffer.allocUnsafe(Math.min(length, 256 * 1024));
+  let moved = 0;
+  while (moved < length) {
+    check();
+    const want = Math.min(buffer.length, length - moved);
+    const from = inOffset < 0 ? -1 : inOffset + moved;
+    const got = await untilReady(loop, inFd, Linux.POLLIN, signal, async () => (await loop.read(inFd, buffer, 0, want, from, { signal })).bytesRead);
+    if (got === 0) break; // the end of the input
+    for (let done = 0; done < got; ) {
+      check();
+      const to = outOffset < 0 ? -1 : outOffset + moved + done;
+      done += await untilReady(loop, outFd, Linux.POLLOUT, signal, async () => (await loop.write(outFd, buffer, done, got - done, to, { signal })).bytesWritten);
+    }
+    moved += got;
+  }
+  return moved;
+}
+
+/** `attempt()`, again after a poll for `events` each time a non-blocking descriptor answers EAGAIN. */
+async function untilReady(loop: Loop, fd: number, events: number, signal: AbortSignal | undefined, attempt: () => Promise<number>): Promise<number> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!hasErrno(error, Errno.EAGAIN)) throw error;
+      await loop.poll(fd, events, { signal });
+    }
+  }
 }
 
 /**
