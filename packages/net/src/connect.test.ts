@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getLoop } from '@uring/loop';
 import { until } from '@uring/ring/test';
 import net, { backend } from './index.js';
-import { silentListener } from './testing.js';
+import { nodeUnderNofile, silentListener } from './testing.js';
 
 // connect()'s options beyond port and host, and the socket calls that go with them, against
 // node:net's: the same events in the same order, the same errors, the same results.
@@ -520,6 +520,58 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
       // never connects after a 'connectionAttempt' that threw); ours goes on (ECONNREFUSED).
       expect([where, uring.slice(0, 2), uring.filter((s) => s.includes('ours'))]).toEqual([where, node.slice(0, 2), ['uncaught: ours']]);
     }
+  });
+
+  it("a Unix socket's connect tells no 'connectionAttempt', as node:net's: only 'connectionAttemptFailed' when it fails", async () => {
+    const path = join(dir, 'events.sock');
+    const server = nodeNet.createServer((s) => s.end()).listen(path);
+    await once(server, 'listening');
+    const runs = [];
+    for (const impl of [impls.node, impls.uring]) {
+      for (const target of [path, join(dir, 'nobody.sock')]) {
+        const socket = impl.connect({ path: target }) as AnySocket;
+        const events: unknown[] = [];
+        for (const name of EVENTS) socket.on(name, (...args: unknown[]) => events.push([name, ...args.map((a) => (a instanceof Error ? (a as NodeJS.ErrnoException).code : a))]));
+        socket.on('connect', () => socket.destroy());
+        await new Promise((resolve) => socket.on('close', resolve)); // (once() would reject on 'error')
+        runs.push(events);
+      }
+    }
+    await close(server);
+    expect(runs.slice(2)).toEqual(runs.slice(0, 2));
+    expect(runs[0]).toEqual([['connect'], ['ready'], ['close', false]]);
+    expect(runs[1]).toEqual([['connectionAttemptFailed', join(dir, 'nobody.sock'), undefined, undefined, 'ENOENT'], ['error', 'ENOENT'], ['close', true]]);
+  });
+
+  it('a socket that cannot be made (no descriptor free) fails as node:net\'s: connect EMFILE … - Local (undefined:undefined), bind EMFILE with a local address', () => {
+    const script = `
+      import * as nodeNet from 'node:net';
+      import { closeSync, openSync } from 'node:fs';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'uring' ? uring : nodeNet;
+      await new Promise((resolve) => net.connect(1, '127.0.0.1').on('error', resolve)); // the ring made first
+      const fds = [];
+      try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      const out = [];
+      for (const options of [{ port: 1, host: '127.0.0.1' }, { port: 1, host: '::1' }, { path: '${dir}/nobody.sock' }, { port: 1, host: '127.0.0.1', localAddress: '127.0.0.1' }, { port: 1, host: '127.0.0.1', localPort: 5 }]) {
+        out.push(await new Promise((resolve) => {
+          const events = [];
+          const c = net.connect(options);
+          for (const name of ['connectionAttempt', 'connectionAttemptFailed']) c.on(name, (...a) => events.push(name + ' ' + a.map((x) => x?.message ?? x).join(' ')));
+          c.on('error', (e) => resolve({ events, error: { message: e.message, ...e } }));
+        }));
+      }
+      for (const fd of fds) closeSync(fd);
+      console.log(JSON.stringify(out));`;
+    const [node, uring] = [nodeUnderNofile(128, script, ['node']), nodeUnderNofile(128, script, ['uring'])];
+    expect(node.stderr).toBe('');
+    const expected = JSON.parse(node.stdout) as Array<{ events: string[]; error: Record<string, unknown> }>;
+    expect(expected[0]).toEqual({
+      events: ['connectionAttempt 127.0.0.1 1 4'],
+      error: { message: 'connect EMFILE 127.0.0.1:1 - Local (undefined:undefined)', errno: -24, code: 'EMFILE', syscall: 'connect', address: '127.0.0.1', port: 1 },
+    });
+    expect(expected[3]!.error.message).toBe('bind EMFILE 127.0.0.1');
+    expect([uring.stderr, JSON.parse(uring.stdout)]).toEqual(['', expected]);
   });
 
   it("connecting, and node:net's legacy _connecting, while connecting and once connected", async () => {

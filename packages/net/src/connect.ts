@@ -158,10 +158,13 @@ export function lookupTargets(socket: Connecting, plan: TcpPlan, options: TcpCon
   return targets;
 }
 
-/** A connection attempt that failed: in binding its local end, or in connecting. */
+/**
+ * A connection attempt that failed: in binding its local end, in connecting, or in making its
+ * socket where node:net makes it in the connect (told as a failed attempt only among several).
+ */
 class AttemptFailed extends Error {
   constructor(
-    readonly stage: 'bind' | 'connect',
+    readonly stage: 'bind' | 'connect' | 'socket',
     readonly error: Error,
   ) {
     super(error.message);
@@ -177,7 +180,9 @@ const discard = (fd: number) => ops.close(fd).catch(() => undefined);
  * descriptor; on any failure closes it and rejects (AbortError when `signal` ended it).
  */
 async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined, signal: CancelSignal, timeout: number): Promise<number> {
-  const fd = await ops.socket(ops.domainOf(addr), net);
+  const fd = await ops.socket(ops.domainOf(addr), net).catch((error: NodeJS.ErrnoException) => {
+    throw typeof error.errno === 'number' ? socketFailed(socket, error.errno, addr, net, local, family) : error;
+  });
   try {
     if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     if (local && local.family !== 'unix') {
@@ -190,7 +195,8 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
       });
       if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     }
-    emitUncaught(socket, 'connectionAttempt', net.address, net.port, family); // a listener's throw is not the attempt's failure: it goes on (node:net's never starts)
+    // Not for a Unix socket: node:net's tells only a TCP attempt ('connectionAttemptFailed' comes for both).
+    if (addr.family !== 'unix') emitUncaught(socket, 'connectionAttempt', net.address, net.port, family); // a listener's throw is not the attempt's failure: it goes on (node:net's never starts)
     await ops.connect(fd, addr, net, signal, timeout).catch((error: Error) => {
       throw error instanceof AbortError ? error : new AttemptFailed('connect', error);
     });
@@ -200,6 +206,24 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
     await discard(fd);
     throw error;
   }
+}
+
+/**
+ * A socket(2) that failed (EMFILE, ENFILE…) told as node:net tells it: libuv makes the socket in
+ * the bind of a local address, else in the connect — so a `bind` error naming the local end; or
+ * 'connectionAttempt', then a `connect` error whose details name a local end it never had
+ * (`- Local (undefined:undefined)`: node:net's _getsockname() of no socket); a Unix socket's
+ * connect fails as its connect would.
+ */
+function socketFailed(socket: Connecting, errno: number, addr: SocketAddress, net: NetErrorContext, local: SocketAddress | undefined, family: 4 | 6 | undefined): AttemptFailed {
+  if (addr.family === 'unix') return new AttemptFailed('connect', netError(errno, 'connect', net));
+  if (local && local.family !== 'unix') return new AttemptFailed('bind', netError(errno, 'bind', { address: local.address, port: local.port }));
+  emitUncaught(socket, 'connectionAttempt', net.address, net.port, family);
+  const error = netError(errno, 'connect', { address: net.address, port: net.port });
+  const message = `${error.message} - Local (undefined:undefined)`;
+  error.stack = error.stack?.replace(error.message, message);
+  error.message = message;
+  return new AttemptFailed('socket', error);
 }
 
 /**
@@ -277,7 +301,7 @@ export async function connectFirst(
       if (timedOut && left <= attemptLimit) throw cause; // connectTimeout ran out, not the attempt's own time
       errors.push(cause);
       if (timedOut) emitUncaught(socket, 'connectionAttemptTimeout', address, port, family);
-      else if (error.stage === 'connect') emitUncaught(socket, 'connectionAttemptFailed', address, port, family, cause);
+      else if (error.stage !== 'bind') emitUncaught(socket, 'connectionAttemptFailed', address, port, family, cause);
       if (!socket.connecting) throw new AbortError();
     }
   }

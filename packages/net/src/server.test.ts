@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import net, { backend } from './index.js';
+import { nodeUnderNofile } from './testing.js';
 
 // listen()'s arguments and options and the server's own options, against node:net's: the same
 // outcome (thrown error, 'error' event, or the address listened on), events and effects.
@@ -550,7 +551,6 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
   it('a socket first read when no descriptor is free reads, as node:net\'s (the receive pool asks the kernel without opening one)', () => {
     // The receive pool's first use asked the kernel about the receive limit on an eventfd made
     // for it: in a process out of descriptors the first read failed with 'error' EMFILE.
-    const dist = new URL('../dist/index.js', import.meta.url).href;
     const script = `
       import * as nodeNet from 'node:net';
       import { closeSync, openSync } from 'node:fs';
@@ -567,11 +567,40 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
       server.listen(0, '127.0.0.1', () => {
         const c = nodeNet.connect(server.address().port, '127.0.0.1', () => c.end('to a process out of descriptors'));
       });`;
-    const run = (impl: string) =>
-      spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$@"', 'sh', process.execPath, '--input-type=module', '-e', script, dist, impl], { encoding: 'utf8', timeout: 20_000 });
-    const [node, uring] = [run('node'), run('uring')];
+    const [node, uring] = [nodeUnderNofile(256, script, ['node']), nodeUnderNofile(256, script, ['uring'])];
     expect([node.stdout.trim(), node.stderr]).toEqual(['to a process out of descriptors', '']);
     expect([uring.stdout.trim(), uring.stderr]).toEqual([node.stdout.trim(), '']);
+  });
+
+  it('listen() in a process with no descriptor free fails as node:net\'s: listen EMFILE, IPv4 tried after ::, a Unix socket\'s port -1', () => {
+    const script = `
+      import * as nodeNet from 'node:net';
+      import { closeSync, openSync } from 'node:fs';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'uring' ? uring : nodeNet;
+      await new Promise((resolve) => net.createServer().listen(0, '127.0.0.1', function () { this.close(resolve); })); // the ring made first
+      await new Promise((resolve) => setTimeout(resolve, 50)); // (ours closes the descriptor once the ring has let go of it)
+      const fds = [];
+      try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      const out = [];
+      for (const args of [[0, '127.0.0.1'], [45678, '::1'], ['${dir}/emfile.sock'], [0]]) {
+        out.push(await new Promise((resolve) => {
+          const server = net.createServer().on('error', (e) => resolve({ message: e.message, ...e }));
+          server.listen(...args, () => server.close(() => resolve('listening')));
+        }));
+      }
+      for (const fd of fds) closeSync(fd);
+      console.log(JSON.stringify(out));`;
+    const [node, uring] = [nodeUnderNofile(128, script, ['node']), nodeUnderNofile(128, script, ['uring'])];
+    expect(node.stderr).toBe('');
+    const expected = JSON.parse(node.stdout) as unknown[];
+    expect(expected).toEqual([
+      { message: 'listen EMFILE: too many open files 127.0.0.1', code: 'EMFILE', errno: -24, syscall: 'listen', address: '127.0.0.1' },
+      { message: 'listen EMFILE: too many open files ::1:45678', code: 'EMFILE', errno: -24, syscall: 'listen', address: '::1', port: 45678 },
+      { message: `listen EMFILE: too many open files ${dir}/emfile.sock`, code: 'EMFILE', errno: -24, syscall: 'listen', address: `${dir}/emfile.sock`, port: -1 },
+      { message: 'listen EMFILE: too many open files 0.0.0.0', code: 'EMFILE', errno: -24, syscall: 'listen', address: '0.0.0.0' },
+    ]);
+    expect([uring.stderr, JSON.parse(uring.stdout)]).toEqual(['', expected]);
   });
 
   it("maxConnections: connections over it are dropped with a 'drop' event naming both ends; 0 is no limit", async () => {

@@ -86,6 +86,17 @@ function listenPlan(args: unknown[], options: ListenOptions): ListenPlan {
   throw invalidArgValue('options', options);
 }
 
+/** `make()`'s descriptor or -errno, also where it throws a system error (runNow's side ring, out of descriptors). */
+function outOfRing(make: () => number): number {
+  try {
+    return make();
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).errno;
+    if (typeof errno === 'number' && errno < 0) return errno;
+    throw error;
+  }
+}
+
 /** The addresses a plan without a host name to look up listens on: IPv6 (dual stack) where available, else IPv4, as Node's. */
 function candidates(plan: ListenPlan): SocketAddress[] {
   if ('fd' in plan) return [];
@@ -340,13 +351,15 @@ export class Server extends EventEmitter {
    */
   #bindAndListen(addrs: SocketAddress[], plan: ListenPlan): void {
     let lastError: unknown;
-    for (const addr of addrs) {
+    for (const [k, addr] of addrs.entries()) {
       const net = addr.family === 'unix' ? { address: addr.path, describe: true } : { address: addr.address, port: addr.port, describe: true };
       let fd = -1;
       let bound: string | undefined; // this attempt's socket file
+      let listening = false;
       try {
-        fd = ops.socketNow(ops.domainOf(addr));
-        if (fd < 0) throw netError(fd, 'socket', net);
+        // A socket that cannot be made (EMFILE…; runNow's side ring too) is reported as 'listen', as node:net's.
+        fd = outOfRing(() => ops.socketNow(ops.domainOf(addr)));
+        if (fd < 0) throw netError(fd, 'listen', net);
         if (addr.family !== 'unix') ops.setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
         if (addr.family === 'IPv6') ops.setIntOption(fd, Linux.IPPROTO_IPV6, Linux.IPV6_V6ONLY, plan.ipv6Only ? 1 : 0);
         let bind = ops.bindNow(fd, addr);
@@ -355,6 +368,7 @@ export class Server extends EventEmitter {
         if (bind === -Errno.ENOENT && addr.family === 'unix') bind = -Errno.EACCES;
         if (bind < 0) throw netError(bind, 'listen', net); // reported as 'listen', as Node reports a server's bind
         if (addr.family === 'unix' && addr.path[0] !== '\0') this.#boundPath = bound = addr.path;
+        listening = true;
         const listen = ops.listenNow(fd, plan.backlog);
         if (listen < 0) throw netError(listen, 'listen', net);
         if ('path' in plan) chmodAll(plan.path, plan.readableAll, plan.writableAll);
@@ -362,7 +376,12 @@ export class Server extends EventEmitter {
         if (fd >= 0) closeFd(fd);
         this.#unlinkPath(bound);
         lastError = error;
-        if ((error as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
+        // Without a host, node:net binds `::` and, when that fails, `0.0.0.0` — any failure up
+        // to the bind but EADDRINUSE, which libuv holds back until the listen(2).
+        const code = (error as NodeJS.ErrnoException).code;
+        // node:net's listen errors on a Unix socket carry the port a pipe has for it: -1.
+        if (addr.family === 'unix' && (error as NodeJS.ErrnoException).syscall === 'listen') (error as { port?: number }).port = -1;
+        if (k < addrs.length - 1 && !listening && code !== 'EADDRINUSE' && typeof (error as NodeJS.ErrnoException).errno === 'number') continue;
         throw error;
       }
       // A Unix socket's address() is its path as given, as node:net's (the kernel keeps the first 108 bytes of a longer one, as libuv's bind).

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import * as nodeNet from 'node:net';
@@ -23,6 +23,16 @@ export async function silentListener(): Promise<{ port: number; stop: () => Prom
     await once(python, 'exit');
   };
   return { port, stop };
+}
+
+/**
+ * For tests: runs `script` (an ES module) in a node process under a descriptor limit (`ulimit -n
+ * nofile`, set by the shell), with the built package's URL as process.argv[1] and `args` after it;
+ * its stdout, stderr and exit status.
+ */
+export function nodeUnderNofile(nofile: number, script: string, args: string[] = []): { stdout: string; stderr: string; status: number | null } {
+  const dist = new URL('../dist/index.js', import.meta.url).href;
+  return spawnSync('sh', ['-c', `ulimit -n ${nofile} && exec "$@"`, 'sh', process.execPath, '--input-type=module', '-e', script, dist, ...args], { encoding: 'utf8', timeout: 20_000 });
 }
 
 /**
