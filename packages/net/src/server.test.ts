@@ -548,6 +548,37 @@ describe(`listen and server options, as node:net's (backend: ${backend()})`, () 
     expect({ ...uring, submitted: 0 }).toEqual(node);
   });
 
+  it('listening with no descriptor free for the reserve: no error until a connection waits, and served once descriptors are free, as node:net\'s', () => {
+    // The accept armed at listen() failed at once (the kernel takes a descriptor first) and its
+    // EMFILE was emitted though no connection had come.
+    const script = `
+      import * as nodeNet from 'node:net';
+      import { closeSync, openSync } from 'node:fs';
+      const { default: uring } = await import(process.argv[1]);
+      const net = process.argv[2] === 'uring' ? uring : nodeNet;
+      await new Promise((resolve) => net.connect(1, '127.0.0.1').on('error', resolve)); // the ring made first (no listen yet: no reserve taken)
+      const fds = [];
+      try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      closeSync(fds.pop()); // two free: the listening socket's, and (ours) the side ring's of its synchronous listen
+      closeSync(fds.pop());
+      let errors = 0, connections = 0;
+      const server = net.createServer((c) => { connections++; c.end('hi'); }).on('error', () => errors++);
+      server.listen(0, '127.0.0.1', () => setTimeout(() => {
+        const atListen = errors;
+        for (const fd of fds.splice(0, 10)) closeSync(fd);
+        const c = nodeNet.connect(server.address().port, '127.0.0.1');
+        let got = '';
+        c.on('data', (d) => (got += d)).on('close', () => {
+          for (const fd of fds) closeSync(fd);
+          server.close();
+          console.log(JSON.stringify({ atListen, got, errors, connections }));
+        });
+      }, 200));`;
+    const [node, uring] = [nodeUnderNofile(128, script, ['node']), nodeUnderNofile(128, script, ['uring'])];
+    expect([node.stderr, JSON.parse(node.stdout)]).toEqual(['', { atListen: 0, got: 'hi', errors: 0, connections: 1 }]);
+    expect([uring.stderr, JSON.parse(uring.stdout)]).toEqual(['', JSON.parse(node.stdout)]);
+  });
+
   it('a socket first read when no descriptor is free reads, as node:net\'s (the receive pool asks the kernel without opening one)', () => {
     // The receive pool's first use asked the kernel about the receive limit on an eventfd made
     // for it: in a process out of descriptors the first read failed with 'error' EMFILE.

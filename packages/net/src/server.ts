@@ -415,9 +415,10 @@ export class Server extends EventEmitter {
 
   /**
    * One multishot accept for all connections, re-armed when the kernel ends it — or, with `poll`,
-   * first a poll for the next connection, then the accept (see #outOfDescriptors).
+   * first a poll for the next connection, then the accept (see #outOfDescriptors) — armed so,
+   * `afterPoll`: a connection is known to wait.
    */
-  #arm(poll = false): void {
+  #arm(poll = false, afterPoll = false): void {
     const fd = this.#fd;
     const loop = getLoop();
     // A closed server's accept ends after close() returns — with -EINVAL where close() shut its
@@ -442,11 +443,11 @@ export class Server extends EventEmitter {
     // cancelled this accept; accepting goes on from getLoop()'s new loop, as node:net's server does.
     const again = () => live() && this.#fd === fd && loop.credentialsChanged;
     accept.done.then(
-      () => (again() || (poll && live())) && this.#arm(),
+      () => (again() ? this.#arm() : poll && live() && this.#arm(false, true)),
       (error: NodeJS.ErrnoException) => {
         if (again()) this.#arm();
         else if (!live()) return;
-        else if (!poll && outOfDescriptors(error.errno ?? 0)) this.#outOfDescriptors(fd, error.errno!);
+        else if (!poll && outOfDescriptors(error.errno ?? 0)) this.#outOfDescriptors(fd, error.errno!, afterPoll);
         else emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
       },
     );
@@ -459,10 +460,13 @@ export class Server extends EventEmitter {
    * descriptor before it looks for a connection — so each connection that comes while the
    * process is still out of them is shed in turn, and none is lost once it is not.
    */
-  #outOfDescriptors(fd: number, res: number): void {
+  #outOfDescriptors(fd: number, res: number, connectionWaiting: boolean): void {
+    holdReserve(); // none was free for it at listen(): perhaps one is now
     const error = shedQueuedConnections(fd, res);
     this.#arm(true);
-    if (error < 0) emitUncaught(this, 'error', netError(error, 'accept')); // no reserve held: as libuv's UV_EMFILE
+    // No reserve held: the accept's error, as libuv's UV_EMFILE — once a connection is known to
+    // wait (the poll said so): an accept armed while out of descriptors fails, connection or not.
+    if (error < 0 && connectionWaiting) emitUncaught(this, 'error', netError(error, 'accept'));
   }
 
   #onAccept(res: number): void {
