@@ -297,6 +297,38 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
       await loop.close();
     });
 
+    it('multishot and unbounded operations do not count against maxInFlight: waits past it leave room for the rest, and the slot table grows', async () => {
+      const loop = make({ maxInFlight: 2 });
+      const pipes = Array.from({ length: 1100 }, () => pipe(Linux.O_CLOEXEC));
+      // 1,100 waits on pipes nobody writes yet — past the table's first 1,024 slots — half single
+      // polls submitted unbounded, half multishot polls; then bounded work gets through.
+      const polls = pipes.slice(0, 550).map(([r]) => loop.poll(r, Linux.POLLIN, { unbounded: true }));
+      const fired: number[] = [];
+      const multis = pipes.slice(550).map(([r], k) => loop.multishot((s, i) => s.prepPollMultishot(i, r, Linux.POLLIN), { syscall: 'poll', onCqe: () => void fired.push(k) }));
+      await expect(Promise.all([loop.nop(), loop.nop(), loop.nop(), loop.nop()])).resolves.toHaveLength(4);
+      expect(loop.metrics.inFlight).toBe(1100);
+      expect(loop.metrics.backlog).toBe(0);
+      // The bound still holds for the rest: with two waits of its own in flight, a third waits.
+      const [r1, w1] = pipe(Linux.O_CLOEXEC);
+      const [r2, w2] = pipe(Linux.O_CLOEXEC);
+      const bounded = [loop.poll(r1, Linux.POLLIN), loop.poll(r2, Linux.POLLIN)];
+      const third = loop.nop();
+      await tick();
+      expect(loop.metrics.backlog).toBe(1);
+      writeSync(w1, 'x');
+      await expect(third).resolves.toBe(0);
+      writeSync(w2, 'x');
+      await Promise.all(bounded);
+      for (const [, w] of pipes) writeSync(w, 'x');
+      await expect(Promise.all(polls)).resolves.toHaveLength(550);
+      await until(() => new Set(fired).size === 550);
+      multis.forEach((m) => m.cancel());
+      await Promise.all(multis.map((m) => m.done));
+      for (const fd of [...pipes.flat(), r1, w1, r2, w2]) closeSync(fd);
+      expect(loop.metrics.inFlight).toBe(0);
+      await loop.close();
+    });
+
     it('calls onRelease once the kernel is done: after the CQE, after an abort only when the cancel lands, and for work it never saw', async () => {
       const loop = make({ maxInFlight: 1 });
       const released: string[] = [];

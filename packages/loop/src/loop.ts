@@ -51,6 +51,14 @@ export interface OpOptions {
   timeout?: number;
   /** When true the operation does not keep the process alive (like an unref'd libuv handle). */
   unref?: boolean;
+  /**
+   * When true the operation does not count against `maxInFlight`: one that may wait on another
+   * party for ever — a socket's data, its peer's window, a connection — which, bounded, could hold
+   * every slot and leave every later operation in the backlog (5,000 idle connections did: a
+   * server answered none). It is placed at once, never behind the backlog. Multishot operations
+   * are unbounded always.
+   */
+  unbounded?: boolean;
 }
 
 /** Options of `loop.submit`: OpOptions plus what the error should say (syscall, path, net address), what to keep referenced until the CQE, and how to map the result. */
@@ -164,6 +172,8 @@ const enum Flag {
   CancelSent = 64,
   /** Settled through a callback (submitCallback): `resolve` holds it, called as (error, result). */
   Callback = 128,
+  /** Not counted against maxInFlight (OpOptions.unbounded; every multishot operation). */
+  Unbounded = 256,
 }
 
 /** The setup flags a loop gets unless told otherwise (see LoopOptions.flags). */
@@ -409,7 +419,9 @@ function isView(value: unknown): value is ArrayBufferView {
  *   of awaited operations still lets the event loop turn.
  * - Each operation holds a slot until its final CQE, and the slot holds everything the kernel may
  *   touch (buffers, paths, iovecs, timespecs) — also after a timeout, an abort or close().
- * - At most `maxInFlight` operations are in the kernel; the rest wait in a FIFO backlog.
+ * - At most `maxInFlight` operations are in the kernel; the rest wait in a FIFO backlog. Not
+ *   counted: multishot operations and those submitted `unbounded` (waits on another party, which
+ *   could otherwise hold every slot); they are placed at once.
  *   Liveness caveat: an in-flight operation that waits for one still in the backlog (a read on a
  *   pipe whose writer is queued behind it) can only be freed by its timeout: give such operations
  *   a `timeout`, or a cap that leaves room.
@@ -419,6 +431,8 @@ export class Loop {
   readonly metrics: Metrics;
   readonly maxInFlight: number;
   readonly #slots: Slots<Op>;
+  /** Operations in flight that count against maxInFlight (all but the unbounded ones). */
+  #bounded = 0;
   readonly #batch = new CqeBatch(256);
   readonly #efd: number;
   readonly #poller: EventfdPoller;
@@ -488,7 +502,7 @@ export class Loop {
     this.maxInFlight = maxInFlight;
     this.#defaultTimeout = timeout;
     this.#deferTaskrun = (this.ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
-    this.#slots = new Slots<Op>(maxInFlight);
+    this.#slots = new Slots<Op>(Math.min(maxInFlight, 1024)); // grows past it for unbounded operations
     this.metrics = new Metrics({ inFlight: () => this.#slots.used, backlog: () => this.#backlogLength() });
     let efd = -1;
     try {
@@ -585,7 +599,7 @@ export class Loop {
       return;
     }
     const op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, callback as (value: unknown) => void, ignore, options.keep, undefined, options.syscall, contextOf(options), options.success ?? 1, options.timeout ?? this.#defaultTimeout, options.unref, options.signal, undefined);
-    op.flags |= Flag.Callback;
+    op.flags |= Flag.Callback | (options.unbounded ? Flag.Unbounded : 0);
     this.#enqueue(op);
   }
 
@@ -647,6 +661,7 @@ export class Loop {
     const promise = new Promise<T>((resolve, reject) => {
       op = newOp(kind, fd, addr, len, pos, fixed, prep, resolve, reject, keep, map, syscall, context, success, timeout, options.unref, signal, (options as SubmitOptions<T>).onRelease);
     });
+    if (options.unbounded) op.flags |= Flag.Unbounded;
     if (!chained) this.#enqueue(op);
     else chained.push(op);
     return promise;
@@ -669,7 +684,7 @@ export class Loop {
     }
     const ops: Op[] = [];
     // One options object for every step (no copy per step): the chain takes no timeout.
-    const shared: OpOptions = { signal: options.signal, unref: options.unref, timeout: 0 };
+    const shared: OpOptions = { signal: options.signal, unref: options.unref, timeout: 0, unbounded: options.unbounded };
     const promises: Promise<number>[] = [];
     for (const step of steps) {
       promises.push(withCallerStack(this.#start<number>(step.prep, step.syscall, step.keep, undefined, shared, contextOf(step), 1, Kind.Custom, 0, 0, 0, 0, false, ops)));
@@ -681,7 +696,8 @@ export class Loop {
       for (let k = 0; k < ops.length; k++) ops[k]!.onRelease = steps[k]!.onRelease;
       ops[0]!.chain = ops;
       for (const op of ops) this.#track(op);
-      if (this.#backlogLength() > 0 || !this.#place(ops[0]!)) this.#backlog.push(ops[0]!);
+      if (ops[0]!.flags & Flag.Unbounded) this.#place(ops[0]!);
+      else if (this.#backlogLength() > 0 || !this.#place(ops[0]!)) this.#backlog.push(ops[0]!);
     }
     return promises;
   }
@@ -722,7 +738,7 @@ export class Loop {
       return handle;
     }
     op = newOp(Kind.Custom, 0, 0, 0, 0, false, prep, ignore, ignore, options.keep, undefined, options.syscall, contextOf(options), 1, 0, options.unref, options.signal, undefined);
-    op.flags |= Flag.Multishot;
+    op.flags |= Flag.Multishot | Flag.Unbounded;
     op.multishot = handle;
     op.rearm = options.rearm ?? defaultRearm;
     this.#enqueue(op);
@@ -731,7 +747,8 @@ export class Loop {
 
   #enqueue(op: Op): void {
     this.#track(op);
-    if (this.#backlogLength() > 0 || !this.#place(op)) this.#backlog.push(op);
+    if (op.flags & Flag.Unbounded) this.#place(op);
+    else if (this.#backlogLength() > 0 || !this.#place(op)) this.#backlog.push(op);
   }
 
   /** The operation now counts for process lifetime and listens to its signal. */
@@ -743,11 +760,14 @@ export class Loop {
     }
   }
 
-  /** Gives `op` a slot and writes its SQE(s); false when every slot is taken. */
+  /** Gives `op` a slot and writes its SQE(s); false when `maxInFlight` bounded operations are in flight and it is one. */
   #place(op: Op): boolean {
     if (op.chain) return this.#placeChain(op.chain);
+    if (!(op.flags & Flag.Unbounded)) {
+      if (this.#bounded >= this.maxInFlight) return false;
+      this.#bounded++;
+    }
     const slot = this.#slots.acquire(op);
-    if (slot < 0) return false;
     op.slot = slot;
     op.generation = this.#slots.generation[slot]!;
     if (this.#slots.used > this.metrics.maxInFlight) this.metrics.maxInFlight = this.#slots.used;
@@ -757,8 +777,10 @@ export class Loop {
 
   /** Gives every operation of a chain a slot and writes its SQEs back to back, linked. */
   #placeChain(ops: Op[]): boolean {
-    if (this.#slots.capacity - this.#slots.used < ops.length) return false;
+    const counted = !(ops[0]!.flags & Flag.Unbounded) ? ops.length : 0; // (the steps share link()'s options)
+    if (this.maxInFlight - this.#bounded < counted) return false;
     if (ops.some((op) => op.flags & Flag.Abandoned)) return true; // aborted together while queued
+    this.#bounded += counted;
     for (const op of ops) {
       op.slot = this.#slots.acquire(op);
       op.generation = this.#slots.generation[op.slot]!;
@@ -1124,6 +1146,7 @@ export class Loop {
   /** Frees `op`'s slot and what it held; the operation is over for the kernel. */
   #finish(op: Op): void {
     op.flags |= Flag.Done;
+    if (!(op.flags & Flag.Unbounded)) this.#bounded--;
     this.#slots.release(op.slot);
     this.metrics.completed++;
     if (!(op.flags & Flag.Unref)) this.#unref();

@@ -4,11 +4,15 @@
  * reuse, so a late CQE for a finished operation can never complete the slot's next tenant.
  * Generation 0 is never used: user_data with a zero high half marks the loop's own SQEs.
  */
+/** The most slots a table has: a slot index shifted left by the loop's two tag bits must fit 32 bits. */
+export const MAX_SLOTS = 1 << 30;
+
 export class Slots<T> {
-  readonly capacity: number;
-  readonly generation: Uint32Array;
+  /** Slots there are now; the table doubles when every one is in use (up to MAX_SLOTS). */
+  capacity: number;
+  generation: Uint32Array;
   readonly records: (T | undefined)[];
-  readonly #free: Int32Array;
+  #free: Int32Array;
   #top: number;
 
   constructor(capacity: number) {
@@ -25,14 +29,31 @@ export class Slots<T> {
     return this.capacity - this.#top;
   }
 
-  /** Takes a free slot for `record`, or returns -1 when all are in use. */
+  /** Takes a free slot for `record` — the table grows when none is free; -1 only past MAX_SLOTS. */
   acquire(record: T): number {
-    if (this.#top === 0) return -1;
+    if (this.#top === 0 && !this.#grow()) return -1;
     const slot = this.#free[--this.#top]!;
     const next = (this.generation[slot]! + 1) & 0x7fffffff;
     this.generation[slot] = next === 0 ? 1 : next;
     this.records[slot] = record;
     return slot;
+  }
+
+  /** Doubles the table; the new slots are free, lowest first. False at MAX_SLOTS. */
+  #grow(): boolean {
+    const old = this.capacity;
+    const capacity = Math.min(old * 2, MAX_SLOTS);
+    if (capacity === old) return false;
+    const generation = new Uint32Array(capacity);
+    generation.set(this.generation);
+    this.generation = generation;
+    this.records.length = capacity;
+    this.records.fill(undefined, old);
+    this.#free = new Int32Array(capacity);
+    for (let k = 0; k < capacity - old; k++) this.#free[k] = capacity - 1 - k;
+    this.#top = capacity - old;
+    this.capacity = capacity;
+    return true;
   }
 
   /** The record of `slot` if `generation` is its current one, else undefined (a stale CQE). */

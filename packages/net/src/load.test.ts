@@ -56,4 +56,33 @@ describe(`@uring/net under load (backend: ${backend()})`, () => {
     // (Not under AddressSanitizer — scripts/sanitize.mjs — whose quarantine holds freed memory on purpose.)
     if (!sanitized) expect(result.rssAfter - result.rssBefore).toBeLessThan(32 << 20);
   }, 150_000);
+
+  it('more connections held open, or stalled, than the loop\'s maxInFlight: every other one still echoes (receives, sends and connects are not bounded)', () => {
+    // With the default bound (4,096), 5,000 idle connections held every slot with their receives
+    // and the sends queued behind them: the server answered none; so would as many peers that do
+    // not read. Here a bound of 16: 24 peers that never read what the server sends them, then 64
+    // connections, each echoed.
+    const script = `
+      const { getLoop } = await import(process.argv[1]);
+      if (process.argv[3] === 'io_uring') getLoop({ maxInFlight: 16 }); // the thread's loop, before @uring/net makes it
+      const { default: net } = await import(process.argv[2]);
+      const server = net.createServer((s) => s.on('error', () => undefined).once('data', (d) => (String(d) === 'stall' ? s.write(Buffer.alloc(8 << 20)) : s.write(d)))); // (destroyed at the end with sends waiting: ECONNRESET)
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = server.address().port;
+      const connect = () => new Promise((resolve) => { const c = net.connect(port, '127.0.0.1', () => resolve(c)).on('error', () => undefined); });
+      const stalled = await Promise.all(Array.from({ length: 24 }, connect));
+      for (const c of stalled) c.pause().write('stall');
+      await new Promise((resolve) => setTimeout(resolve, 100)); // their 8 MiB sends waiting on peers that do not read
+      const clients = await Promise.all(Array.from({ length: 64 }, connect));
+      const echoes = await Promise.race([
+        Promise.all(clients.map((c, k) => new Promise((resolve) => { c.once('data', (d) => resolve(String(d))); c.write('#' + k); }))),
+        new Promise((resolve) => setTimeout(() => resolve('stuck'), 5000).unref()),
+      ]);
+      console.log(JSON.stringify({ echoes: Array.isArray(echoes) && echoes.every((e, k) => e === '#' + k), inFlight: process.argv[3] === 'io_uring' && getLoop().metrics.inFlight > 16 }));
+      for (const c of [...stalled, ...clients]) c.destroy();
+      server.close();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@uring/loop'), netUrl, backend()], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ echoes: true, inFlight: backend() === 'io_uring' });
+  }, 40_000);
 });

@@ -26,7 +26,8 @@ export function socket(domain: number, net: NetErrorContext): Promise<number> {
 function withSockaddr(syscall: string, fd: number, addr: SocketAddress, net: NetErrorContext, prep: 'bind' | 'connect', signal?: CancelSignal, timeout = 0): Promise<number> {
   const { buffer, length } = encodeSockaddr(addr);
   const at = addressOf(buffer);
-  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout: limit(timeout) });
+  // A connect waits on its peer (unbounded: see the loop's maxInFlight), a bind does not.
+  return getLoop().submit(prep === 'bind' ? (s, i) => s.prepBind(i, fd, at, length) : (s, i) => s.prepConnect(i, fd, at, length), { syscall, keep: buffer, net, signal, timeout: limit(timeout), unbounded: prep === 'connect' });
 }
 
 /** connect(2); with `timeout` (ms) under a linked timeout: ETIMEDOUT when it runs out. */
@@ -61,7 +62,7 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
       s.prepRecv(i, fd, at, buffer.length, 0);
       s.addIoprio(i, RecvSendFlag.POLL_FIRST);
     },
-    { syscall: 'read', keep: buffer, signal, unref, net: {} },
+    { syscall: 'read', keep: buffer, signal, unref, net: {}, unbounded: true },
   );
 }
 
@@ -69,6 +70,10 @@ export function recv(fd: number, buffer: Buffer, signal: AbortSignal, unref = fa
 const NO_ADDRESS = Object.freeze({});
 
 /**
+ * Sends, receives and connects wait on the peer, for ever if it never reads, sends or answers:
+ * they are `unbounded` (not counted against the loop's maxInFlight), or as many idle or stalled
+ * connections as it allows would hold every slot and leave every other operation waiting.
+ *
  * send of one buffer, or writev of several (Node ignores SIGPIPE, as libuv expects); with
  * `ms` under a linked timeout: ETIMEDOUT when it makes no progress in time. Calls back
  * (error, bytes) from the reap (Loop.submitCallback): a socket sends on every write, and a
@@ -79,7 +84,7 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
   if (buffers.length === 1) {
     const b = buffers[0]!;
     const at = addressOfView(b);
-    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.byteLength, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout }, callback);
+    getLoop().submitCallback((s, i) => s.prepSend(i, fd, at, b.byteLength, Linux.MSG_NOSIGNAL), { syscall: 'write', keep: b, net: NO_ADDRESS, timeout, unbounded: true }, callback);
     return;
   }
   // At most IOV_MAX buffers a writev (more is EINVAL): the caller sends the rest as it does after a short send.
@@ -87,7 +92,7 @@ export function send(fd: number, buffers: readonly ArrayBufferView[], ms: number
   const vecs = iovecs(some.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
   const at = addressOf(vecs);
   const n = some.length;
-  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout }, callback);
+  getLoop().submitCallback((s, i) => s.prepWritev(i, fd, at, n, -1), { syscall: 'write', keep: [some, vecs], net: NO_ADDRESS, timeout, unbounded: true }, callback);
 }
 
 /**

@@ -52,6 +52,8 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
     return [at, len];
   };
 
+  // A stream end (offset -1: a socket, a pipe) may wait on its peer for ever: its splices are
+  // `unbounded` (see the loop's maxInFlight), as a socket's own sends are.
   async function lane(lanePipe: LanePipe): Promise<void> {
     const { r, w } = lanePipe;
     try {
@@ -69,7 +71,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
               { prep: (s, i) => s.prepSplice(i, inFd, from, w, -1, len, Linux.SPLICE_F_MOVE), syscall: 'splice', onRelease: lanePipe.use() },
               { prep: (s, i) => s.prepSplice(i, r, -1, outFd, to, len, Linux.SPLICE_F_MOVE), syscall: 'splice', onRelease: lanePipe.use() },
             ],
-            { signal },
+            { signal, unbounded: outOffset < 0 },
           );
           const sent = outOf!.catch((error) => {
             // Cancelled because the splice in was short, or a full non-blocking socket: what is
@@ -162,7 +164,7 @@ async function untilReady(loop: Loop, fd: number, events: number, signal: AbortS
       return await attempt();
     } catch (error) {
       if (!hasErrno(error, Errno.EAGAIN)) throw error;
-      await loop.poll(fd, events, { signal });
+      await loop.poll(fd, events, { signal, unbounded: true });
     }
   }
 }
@@ -224,12 +226,12 @@ async function drain(
     const to = offset < 0 ? -1 : offset + sent;
     check();
     try {
-      const n = await loop.submit((s, i) => s.prepSplice(i, lanePipe.r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal, onRelease: lanePipe.use() });
+      const n = await loop.submit((s, i) => s.prepSplice(i, lanePipe.r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal, onRelease: lanePipe.use(), unbounded: to < 0 });
       sent += n;
       onMoved(n);
     } catch (error) {
       if (!hasErrno(error, Errno.EAGAIN)) throw error;
-      await loop.poll(outFd, Linux.POLLOUT, { signal });
+      await loop.poll(outFd, Linux.POLLOUT, { signal, unbounded: true });
     }
   }
   return sent;
