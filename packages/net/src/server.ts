@@ -376,12 +376,12 @@ export class Server extends EventEmitter {
         if (fd >= 0) closeFd(fd);
         this.#unlinkPath(bound);
         lastError = error;
+        const { code, errno, syscall } = error as NodeJS.ErrnoException;
+        // node:net's listen errors on a Unix socket carry the port a pipe has for it: -1.
+        if (addr.family === 'unix' && syscall === 'listen') (error as { port?: number }).port = -1;
         // Without a host, node:net binds `::` and, when that fails, `0.0.0.0` — any failure up
         // to the bind but EADDRINUSE, which libuv holds back until the listen(2).
-        const code = (error as NodeJS.ErrnoException).code;
-        // node:net's listen errors on a Unix socket carry the port a pipe has for it: -1.
-        if (addr.family === 'unix' && (error as NodeJS.ErrnoException).syscall === 'listen') (error as { port?: number }).port = -1;
-        if (k < addrs.length - 1 && !listening && code !== 'EADDRINUSE' && typeof (error as NodeJS.ErrnoException).errno === 'number') continue;
+        if (k < addrs.length - 1 && !listening && code !== 'EADDRINUSE' && typeof errno === 'number') continue;
         throw error;
       }
       // A Unix socket's address() is its path as given, as node:net's (the kernel keeps the first 108 bytes of a longer one, as libuv's bind).
