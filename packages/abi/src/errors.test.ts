@@ -1,6 +1,6 @@
 import { openSync, renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { check, errnoName, hasErrno, netError, uringError } from './errors.js';
+import { check, errnoName, hasErrno, netError, outOfDescriptors, uringError } from './errors.js';
 
 function thrown(fn: () => unknown): NodeJS.ErrnoException {
   try {
@@ -17,6 +17,14 @@ describe('hasErrno', () => {
     expect(hasErrno(thrown(() => openSync('/nonexistent/uring-x', 'r')), 2)).toBe(true);
     expect(hasErrno(uringError(-22, 'ftruncate'), 2)).toBe(false);
     for (const other of [new Error('x'), undefined, null, 'EINVAL', { errno: 22 }]) expect(hasErrno(other, 22)).toBe(false);
+  });
+});
+
+describe('outOfDescriptors', () => {
+  it('is EMFILE and ENFILE, negative as errors carry them, and nothing else', () => {
+    expect([-24, -23].map(outOfDescriptors)).toEqual([true, true]);
+    expect([24, 23, -22, 0, undefined].map(outOfDescriptors)).toEqual([false, false, false, false, false]);
+    expect(outOfDescriptors(uringError(-24, 'open').errno)).toBe(true);
   });
 });
 

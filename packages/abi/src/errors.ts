@@ -1,4 +1,5 @@
 import { getSystemErrorMap, inspect } from 'node:util';
+import { Errno } from './constants.js';
 
 /**
  * The one place where a `-errno` becomes an Error, shaped like Node's own system errors
@@ -66,6 +67,14 @@ export function uringError(errno: number, syscall: string, context?: ErrorContex
   if (path !== undefined) error.path = path;
   if (dest !== undefined) error.dest = dest;
   return error;
+}
+
+/**
+ * Whether `errno` (negative, as native calls return it and system errors carry it) says the
+ * process (EMFILE) or the system (ENFILE) is out of file descriptors.
+ */
+export function outOfDescriptors(errno: number | undefined): boolean {
+  return errno === -Errno.EMFILE || errno === -Errno.ENFILE;
 }
 
 /** Whether `error` is the system error `errno` (a positive Errno value), as uringError makes it. */

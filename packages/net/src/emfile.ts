@@ -16,11 +16,6 @@ import { Errno, Linux, accept4, close, fcntl } from '@uring/abi';
  */
 let reserve = -1;
 
-/** Whether an accept's `res` says the process (EMFILE) or the system (ENFILE) is out of descriptors. */
-export function outOfDescriptors(res: number): boolean {
-  return res === -Errno.EMFILE || res === -Errno.ENFILE;
-}
-
 /** Takes the reserve descriptor if it is not held (libuv takes it when it sets up a stream). */
 export function holdReserve(): void {
   if (reserve < 0) reserve = openReserve();

@@ -1,5 +1,5 @@
 import { BufferRing, prepRecvLimitProbe, takesRecvLimit } from '@uring/ring';
-import { Errno, addressOf, hasErrno, raiseMallocThresholds } from '@uring/abi';
+import { addressOf, outOfDescriptors, raiseMallocThresholds } from '@uring/abi';
 import type { Loop } from '@uring/loop';
 
 /**
@@ -92,7 +92,7 @@ export class RecvPool {
     try {
       res = loop.runNow((s, i) => prepRecvLimitProbe(s, i, loop.ring.fd));
     } catch (error) {
-      if (hasErrno(error, Errno.EMFILE) || hasErrno(error, Errno.ENFILE)) return false;
+      if (outOfDescriptors((error as NodeJS.ErrnoException).errno)) return false;
       throw error;
     }
     RecvPool.#limits = takesRecvLimit(res);

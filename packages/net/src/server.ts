@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { getDefaultHighWaterMark } from 'node:stream';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue, netError, uringError, type SocketAddress } from '@uring/abi';
+import { Errno, FD_MAX, Linux, close as closeFd, invalidArgType, invalidArgValue, netError, outOfDescriptors, uringError, type SocketAddress } from '@uring/abi';
 import { getLoop, type Multishot } from '@uring/loop';
 import { closeOnAbort, validateSignal } from './abort.js';
 import { addressInfo, ipAddress, isPipeName, normalizeArgs, resolveHost, toNumber, validatePort } from './address.js';
@@ -12,7 +12,7 @@ import { serverListen, serverSocket } from './diagnostics.js';
 import { inClusterWorker, queryPrimary, takeDescriptor, type ClusterConnection, type ClusterHandle, type ClusterQuery } from './cluster.js';
 import * as ops from './socket-ops.js';
 import { emitUncaught } from './uncaught.js';
-import { holdReserve, outOfDescriptors, shedQueuedConnections } from './emfile.js';
+import { holdReserve, shedQueuedConnections } from './emfile.js';
 
 /** node:net createServer options: allowHalfOpen, pauseOnConnect, and socket options for accepted connections. */
 export interface ServerOptions {
@@ -447,7 +447,7 @@ export class Server extends EventEmitter {
       (error: NodeJS.ErrnoException) => {
         if (again()) this.#arm();
         else if (!live()) return;
-        else if (!poll && outOfDescriptors(error.errno ?? 0)) this.#outOfDescriptors(fd, error.errno!, afterPoll);
+        else if (!poll && outOfDescriptors(error.errno)) this.#outOfDescriptors(fd, error.errno!, afterPoll);
         else emitUncaught(this, 'error', error); // (in a promise's reaction: see emitUncaught)
       },
     );

@@ -1,4 +1,4 @@
-import { Errno, FD_MAX, FD_MIN, Linux, close as closeFd, fcntl, hasErrno, pipe, validateInteger } from '@uring/abi';
+import { Errno, FD_MAX, FD_MIN, Linux, close as closeFd, fcntl, hasErrno, outOfDescriptors, pipe, validateInteger } from '@uring/abi';
 import { getLoop, type Loop } from '@uring/loop';
 
 export interface SpliceOptions {
@@ -116,7 +116,7 @@ function lanePipes(count: number): LanePipe[] {
   try {
     while (pipes.length < count) pipes.push(new LanePipe());
   } catch (error) {
-    if (!hasErrno(error, Errno.EMFILE) && !hasErrno(error, Errno.ENFILE)) {
+    if (!outOfDescriptors((error as NodeJS.ErrnoException).errno)) {
       for (const p of pipes) p.close();
       throw error;
     }
@@ -225,14 +225,11 @@ async function drain(
   while (sent < count) {
     const to = offset < 0 ? -1 : offset + sent;
     check();
-    try {
-      const n = await loop.submit((s, i) => s.prepSplice(i, lanePipe.r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal, onRelease: lanePipe.use(), unbounded: to < 0 });
-      sent += n;
-      onMoved(n);
-    } catch (error) {
-      if (!hasErrno(error, Errno.EAGAIN)) throw error;
-      await loop.poll(outFd, Linux.POLLOUT, { signal, unbounded: true });
-    }
+    const n = await untilReady(loop, outFd, Linux.POLLOUT, signal, () =>
+      loop.submit((s, i) => s.prepSplice(i, lanePipe.r, -1, outFd, to, count - sent, Linux.SPLICE_F_MOVE), { syscall: 'splice', signal, onRelease: lanePipe.use(), unbounded: to < 0 }),
+    );
+    sent += n;
+    onMoved(n);
   }
   return sent;
 }
