@@ -67,13 +67,34 @@ const appends = (open, name) => async () => {
 const bigFile = join(dir, 'big');
 fs.writeFileSync(bigFile, Buffer.alloc((quick ? 8 : 64) << 20, 5));
 fs.readFileSync(bigFile);
+// Copies of the big file to new names, one at a time for the rep's seconds; only the copies are
+// timed (each destination is removed between them, untimed).
 const copyRate = (copy) => async () => {
-  const dst = join(dir, `copy-${w++}`);
-  const start = performance.now();
-  await copy(bigFile, dst);
-  const seconds = (performance.now() - start) / 1000;
-  fs.rmSync(dst);
-  return fs.statSync(bigFile).size / (1 << 20) / seconds;
+  const size = fs.statSync(bigFile).size;
+  let copying = 0;
+  let copies = 0;
+  const end = performance.now() + seconds * 1000;
+  do {
+    const dst = join(dir, `copy-${w++}`);
+    const start = performance.now();
+    await copy(bigFile, dst);
+    copying += performance.now() - start;
+    copies++;
+    fs.rmSync(dst);
+  } while (performance.now() < end);
+  return (copies * size) / (1 << 20) / (copying / 1000);
+};
+
+// 4 KiB files copied to new names in a new directory, 16 in flight (as a build copying assets);
+// the directory is removed after the rep, untimed.
+const smallFile = join(dir, 'small');
+fs.writeFileSync(smallFile, small);
+const smallCopies = (copy) => async () => {
+  const into = fs.mkdtempSync(join(dir, 'copies-'));
+  let k = 0;
+  const rate = await timedAsync(() => copy(smallFile, join(into, `c${k++}`)), 16);
+  fs.rmSync(into, { recursive: true });
+  return rate;
 };
 
 // 10 MB files read whole one after another: the buffers V8 frees together must not come back
@@ -91,6 +112,7 @@ const cases = [
   { name: 'stat, 64 in flight', unit: 'ops/s', ours: () => timedAsync(() => uring.stat(next()), 64), theirs: () => timedAsync(() => node.stat(next()), 64) },
   { name: '4 KiB appends, datasync every 100', unit: 'writes/s', ours: appends(uring.open, 'u'), theirs: appends(node.open, 'n') },
   { name: 'writeFile, 4 KiB files, 64 in flight', unit: 'files/s', ours: ourWriteFiles, theirs: () => timedAsync(() => node.writeFile(join(outDir, `n${w++ % count}`), small), 64) },
+  { name: 'copyFile, 4 KiB files to new names, 16 in flight', unit: 'files/s', ours: smallCopies((a, b) => uring.copyFile(a, b)), theirs: smallCopies((a, b) => node.copyFile(a, b)) },
   { name: `copyFile, ${quick ? 8 : 64} MiB`, unit: 'MB/s', ours: copyRate((a, b) => uring.copyFile(a, b)), theirs: copyRate((a, b) => node.copyFile(a, b)) },
 ];
 

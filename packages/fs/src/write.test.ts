@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as node from 'node:fs/promises';
@@ -22,7 +23,8 @@ function tree(dir: string): Record<string, string> {
       else if (st.isDirectory()) {
         out[key] = `dir ${(st.mode & 0o7777).toString(8)}`;
         walk(p, `${key}/`);
-      } else out[key] = `file ${(st.mode & 0o7777).toString(8)} ${st.nlink} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
+      } else if (!st.isFile()) out[key] = `special ${st.mode.toString(8)}`; // a FIFO: not read, it would wait for a writer
+      else out[key] = `file ${(st.mode & 0o7777).toString(8)} ${st.nlink} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}`;
     }
   };
   walk(dir, '');
@@ -169,8 +171,28 @@ describe(`write operations against node:fs/promises (backend: ${backend()})`, ()
       (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), 99),
       (f, b) => f.copyFile(join(b, 'file'), join(b, 'copy'), 'x' as never),
       (f, b) => f.copyFile('a\0b', join(b, 'copy')),
+      (f, b) => f.copyFile(join(b, 'secret'), join(b, 'file')), // over a file of another mode: the source's
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'secret')),
+      (f, b) => {
+        fs.chmodSync(join(b, 'file'), 0o666); // more than the umask lets open() give: chmod'ed after
+        return f.copyFile(join(b, 'file'), join(b, 'copy'));
+      },
+      (f, b) => {
+        fs.chmodSync(join(b, 'file'), 0o2755); // set-group-ID comes along
+        return f.copyFile(join(b, 'file'), join(b, 'copy'));
+      },
+      (f, b) => f.copyFile(join(b, 'file'), join(b, 'big')).then(() => f.copyFile(join(b, 'big'), join(b, 'file'))), // longer, then shorter again
     ];
     for (const call of cases) await same(call);
+  });
+
+  it('copyFile onto a FIFO with a reader fails with EINVAL and removes it, as libuv does (ftruncate before the copy)', async () => {
+    await same((f, b) => {
+      const fifo = join(b, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // so the copy's open does not wait
+      return f.copyFile(join(b, 'file'), fifo).finally(() => fs.closeSync(reader));
+    });
   });
 
   it('1,000 parallel writeFiles to distinct files and to one file: nothing lost or torn', async () => {

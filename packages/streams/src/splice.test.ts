@@ -18,7 +18,7 @@ fs.writeFileSync(src, data);
 
 const skip = unavailable();
 describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
-  it('copies any range at any offsets, in any number of lanes, byte for byte', async () => {
+  it('copies any range at any offsets, in any number of lanes and pipe sizes, byte for byte', async () => {
     const cases: Array<[number, number, number]> = [
       [0, 0, Infinity], // to EOF
       [1000, 50, 2_000_001 - 1000], // chunks that start inside a page
@@ -26,14 +26,18 @@ describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
       [data.length - 10, 0, 10],
       [data.length, 0, Infinity], // nothing left
       [123, 4567, data.length - 123],
+      [5, 0, 0], // nothing asked for
+      [5, 3, 100], // less than a pipe holds: one lane, the pipe as made
+      [0, 0, 1 << 16],
+      [0, 0, (1 << 16) + 1],
     ];
-    for (const lanes of [1, 3, 4]) {
+    for (const [lanes, pipeSize] of [[1, 256 * 1024], [3, 256 * 1024], [4, 256 * 1024], [4, undefined]] as const) {
       for (const [inOffset, outOffset, length] of cases) {
-        const dst = join(dir, `dst-${lanes}-${inOffset}`);
+        const dst = join(dir, `dst-${lanes}-${pipeSize}-${inOffset}-${length}`);
         fs.writeFileSync(dst, Buffer.alloc(outOffset, 'z'));
         const i = fs.openSync(src, 'r');
         const o = fs.openSync(dst, 'r+');
-        const moved = await splice(i, inOffset, o, outOffset, length, { lanes, pipeSize: 256 * 1024 });
+        const moved = await splice(i, inOffset, o, outOffset, length, { lanes, pipeSize });
         fs.closeSync(i);
         fs.closeSync(o);
         const expected = data.subarray(inOffset, Math.min(data.length, inOffset + length));
@@ -41,6 +45,29 @@ describe.skipIf(skip !== undefined)(titled('splice', skip), () => {
         expect(fs.readFileSync(dst).equals(Buffer.concat([Buffer.alloc(outOffset, 'z'), expected]))).toBe(true);
       }
     }
+  });
+
+  it('makes only the pipes a copy can use: one for a copy a pipe holds, none for nothing', async () => {
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const pipesFor = async (length: number, options = {}) => {
+      const i = fs.openSync(src, 'r');
+      const o = fs.openSync(join(dir, `lanes-${length}`), 'w');
+      const before = fds();
+      const copy = splice(i, 0, o, 0, length, options); // the pipes are made before its first await
+      const made = (fds() - before) / 2;
+      expect(await copy).toBe(Math.min(length, data.length));
+      fs.closeSync(i);
+      fs.closeSync(o);
+      return made;
+    };
+    expect(await pipesFor(0)).toBe(0);
+    expect(await pipesFor(100)).toBe(1);
+    expect(await pipesFor(1 << 20)).toBe(1); // one pipe of 1 MiB
+    expect(await pipesFor((1 << 20) + 1)).toBe(2);
+    expect(await pipesFor(data.length)).toBe(4); // the default number of lanes
+    expect(await pipesFor(data.length, { lanes: 2 })).toBe(2);
+    expect(await pipesFor(100, { pipeSize: 4096, lanes: 8 })).toBe(1);
+    expect(await pipesFor(3 * 4096, { pipeSize: 4096, lanes: 8 })).toBe(3);
   });
 
   it("aborted while its splice out waits on a socket with no room, it rejects at once and closes its pipe once the kernel lets go of it — never while a worker holds the pipe's lock", async () => {

@@ -17,6 +17,9 @@ export interface SpliceOptions {
   check?: () => void;
 }
 
+/** A new pipe's size (16 pages) unless the user's pipe quota is spent. */
+const PIPE_DEFAULT = 64 * 1024;
+
 /**
  * Moves up to `length` bytes (Infinity: to EOF) from `inFd` at `inOffset` to `outFd` at
  * `outOffset` (-1: the file position, or a socket) with IORING_OP_SPLICE (5.7) through pipes:
@@ -36,7 +39,12 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
   const loop = getLoop();
   const { signal, check = () => {} } = options;
   const ordered = inOffset < 0 || outOffset < 0;
-  const lanes = ordered ? 1 : Math.max(1, options.lanes ?? 4);
+  if (length === 0) return 0;
+  // A pipe holds 64 KiB unless asked for more (F_SETPIPE_SZ allocates its slots); a copy that
+  // fits in fewer lanes than asked for makes no pipes it would not use.
+  const pipeSize = options.pipeSize ?? Math.min(1 << 20, length);
+  const perLane = options.pipeSize ?? Math.max(pipeSize, PIPE_DEFAULT);
+  const lanes = ordered ? 1 : Math.max(1, Math.min(options.lanes ?? 4, Math.ceil(length / perLane)));
   const start = inOffset < 0 ? 0 : inOffset;
   let next = start;
   let moved = 0;
@@ -57,7 +65,7 @@ export async function splice(inFd: number, inOffset: number, outFd: number, outO
   async function lane(lanePipe: LanePipe): Promise<void> {
     const { r, w } = lanePipe;
     try {
-      let size = fcntl(w, Linux.F_SETPIPE_SZ, options.pipeSize ?? 1 << 20);
+      let size = pipeSize > PIPE_DEFAULT || options.pipeSize !== undefined ? fcntl(w, Linux.F_SETPIPE_SZ, pipeSize) : -1;
       if (size < 0) size = fcntl(w, Linux.F_GETPIPE_SZ); // over pipe-max-size: keep the default
       for (let chunk; (chunk = claim(size)); ) {
         // A splice in can be short without being at EOF: a chunk that starts inside a page
