@@ -27,6 +27,7 @@ export interface NativeBinding {
   ioctlInt(fd: number, request: number): number;
   closeOnTeardown(fd: number): number;
   forgetOnTeardown(fd: number): number;
+  fatalException(error: unknown): number;
   Poller: new (fd: number, callback: (status: number) => void) => NativePoller;
 }
 

@@ -42,6 +42,27 @@ describe.skipIf(skip !== undefined)(titled('a loop in a real process', skip), ()
     expect(r.stdout.trim()).toBe('3, returned false, fine true, boom uncaughtException');
   });
 
+  it("callUncaught: with no handler the process ends as Node ends it, and the source line printed is the thrower's, not the loop's", () => {
+    // A file of its own, so that the line Node prints names it (an -e script is '[eval1]').
+    const file = join(dir, 'throws.mjs');
+    writeFileSync(
+      file,
+      [
+        `import * as uring from ${JSON.stringify(loopUrl)};`,
+        'await uring.getLoop().nop();',
+        'uring.callUncaught(() => {',
+        "  throw new Error('thrown here');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n');
+    expect(lines.slice(0, 2)).toEqual([`${pathToFileURL(file).href}:4`, "  throw new Error('thrown here');"]);
+    expect(lines).toContain('Error: thrown here');
+  });
+
   it('keeps the process alive for a pending operation and exits after it', () => {
     const r = node(`
       const fs = await import('node:fs');

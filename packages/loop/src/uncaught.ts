@@ -1,6 +1,12 @@
-/** Throws `error` — as `process.nextTick(rethrow, error)`, which makes it uncaught from the next tick. */
-export const rethrow = (error: unknown): never => {
-  throw error;
+import { throwUncaught } from '@uring/abi';
+
+/**
+ * Makes `error` uncaught — as `process.nextTick(rethrow, error)`, from the next tick, once the
+ * batch it was caught in is settled. Through @uring/abi's throwUncaught rather than a `throw`,
+ * so that the source line Node prints above the stack is the thrower's, not this one's.
+ */
+export const rethrow = (error: unknown): void => {
+  throwUncaught(error);
 };
 
 /**

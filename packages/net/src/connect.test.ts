@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeNet from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getLoop } from '@uring/loop';
 import { until } from '@uring/ring/test';
@@ -519,6 +520,42 @@ describe(`connect options, as node:net's (backend: ${backend()})`, () => {
       // What follows differs: node:net's socket stops where the exception left its callback (it
       // never connects after a 'connectionAttempt' that threw); ours goes on (ECONNREFUSED).
       expect([where, uring.slice(0, 2), uring.filter((s) => s.includes('ours'))]).toEqual([where, node.slice(0, 2), ['uncaught: ours']]);
+    }
+  });
+
+  it("a listener's throw with no 'uncaughtException' handler ends the process as node:net's does, Node printing the listener's own source line", async () => {
+    // A file of its own, so that the line Node prints above the stack names it. Before, ours
+    // printed @uring/loop's rethrow (`throw error;`) there: completions are settled in batches.
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const file = join(dir, 'throws.mjs');
+    writeFileSync(
+      file,
+      [
+        "import * as nodeNet from 'node:net';",
+        'const { default: uring } = await import(process.argv[2]);',
+        "const net = process.argv[3] === 'node' ? nodeNet : uring;",
+        'const where = process.argv[4];',
+        "const server = nodeNet.createServer((s) => s.end('hello')).listen(0, '127.0.0.1', () => {",
+        "  const c = net.connect(server.address().port, '127.0.0.1');",
+        "  if (where === 'write') c.write('x', () => { throw new Error('from write'); });",
+        "  c.on('data', () => { if (where === 'data') throw new Error('from data'); });",
+        "  c.on('end', () => { if (where === 'end') throw new Error('from end'); });",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const run = async (impl: string, where: string) => {
+      const child = spawn(process.execPath, [file, dist, impl, where], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      const [status] = await once(child, 'exit');
+      const lines = err.split('\n');
+      return { status, where: lines[0], line: lines[1]?.trim(), error: lines.find((l) => l.startsWith('Error:')) };
+    };
+    for (const where of ['data', 'end', 'write']) {
+      const [node, uring] = await Promise.all([run('node', where), run('uring', where)]);
+      expect(node).toMatchObject({ status: 1, where: `${pathToFileURL(file).href}:${where === 'write' ? 7 : where === 'data' ? 8 : 9}`, error: `Error: from ${where}` });
+      expect(uring).toEqual(node);
     }
   });
 

@@ -20,5 +20,6 @@ void InitMemory(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 void InitSockets(Napi::Env env, Napi::Object exports);
 void InitTeardown(Napi::Env env, Napi::Object exports);
+void InitUncaught(Napi::Env env, Napi::Object exports);
 
 }  // namespace uring

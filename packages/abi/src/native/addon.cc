@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   uring::InitPoller(env, exports);
   uring::InitSockets(env, exports);
   uring::InitTeardown(env, exports);
+  uring::InitUncaught(env, exports);
   return exports;
 }
 
