@@ -175,6 +175,18 @@ class AttemptFailed extends Error {
 const discard = (fd: number) => ops.close(fd).catch(() => undefined);
 
 /**
+ * Where a listener of 'connectionAttempt', 'connectionAttemptFailed' or 'connectionAttemptTimeout'
+ * threw (an uncaught exception): node:net's connect stops there, in the middle of the callback that
+ * emitted it — no connect(2) after the first, no 'error' or next address after the others — and
+ * its socket stays as it is until destroyed. So does this one: it waits for the destroy, and then
+ * rejects with an AbortError as a destroyed connect does.
+ */
+async function stopHere(signal: CancelSignal): Promise<never> {
+  if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  throw new AbortError(undefined, { cause: signal.reason });
+}
+
+/**
  * One attempt: a socket, its local end bound if asked (SO_REUSEADDR first, as libuv binds), then
  * connect under `timeout` ms (0: none) — 'connectionAttempt' just before. Resolves the connected
  * descriptor; on any failure closes it and rejects (AbortError when `signal` ended it).
@@ -196,7 +208,7 @@ async function attempt(socket: Connecting, addr: SocketAddress, net: NetErrorCon
       if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
     }
     // Not for a Unix socket: node:net's tells only a TCP attempt ('connectionAttemptFailed' comes for both).
-    if (addr.family !== 'unix') emitUncaught(socket, 'connectionAttempt', net.address, net.port, family); // a listener's throw is not the attempt's failure: it goes on (node:net's never starts)
+    if (addr.family !== 'unix' && !emitUncaught(socket, 'connectionAttempt', net.address, net.port, family)) await stopHere(signal);
     await ops.connect(fd, addr, net, signal, timeout).catch((error: Error) => {
       throw error instanceof AbortError ? error : new AttemptFailed('connect', error);
     });
@@ -255,7 +267,7 @@ async function connectTo(socket: Connecting, addr: SocketAddress, net: NetErrorC
     return await attempt(socket, addr, net, local, family, signal, timeout);
   } catch (error) {
     if (!(error instanceof AttemptFailed)) throw error;
-    if (error.stage === 'connect') emitUncaught(socket, 'connectionAttemptFailed', net.address, net.port, family, error.error);
+    if (error.stage === 'connect' && !emitUncaught(socket, 'connectionAttemptFailed', net.address, net.port, family, error.error)) return stopHere(signal);
     throw error.error;
   }
 }
@@ -300,8 +312,9 @@ export async function connectFirst(
       const timedOut = error.stage === 'connect' && cause.code === 'ETIMEDOUT' && Number.isFinite(limit);
       if (timedOut && left <= attemptLimit) throw cause; // connectTimeout ran out, not the attempt's own time
       errors.push(cause);
-      if (timedOut) emitUncaught(socket, 'connectionAttemptTimeout', address, port, family);
-      else if (error.stage !== 'bind') emitUncaught(socket, 'connectionAttemptFailed', address, port, family, cause);
+      if (timedOut ? !emitUncaught(socket, 'connectionAttemptTimeout', address, port, family) : error.stage !== 'bind' && !emitUncaught(socket, 'connectionAttemptFailed', address, port, family, cause)) {
+        return stopHere(signal);
+      }
       if (!socket.connecting) throw new AbortError();
     }
   }
