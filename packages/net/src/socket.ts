@@ -212,6 +212,9 @@ export class Socket extends Duplex {
   #held: Buffer | undefined;
   /** The peer's FIN arrived while onread was stopped: it follows the held data on resume(). */
   #eofHeld = false;
+  /** Both FINs are through — ours (end()'s shutdown(2)) and the peer's (a receive of 0): destroy() has no FIN to send early. */
+  #finSent = false;
+  #peerFin = false;
   /** resume() or read() has started onread again: the held data goes to the callback from a setImmediate (see #restartOnread). */
   #heldScheduled = false;
   /**
@@ -519,6 +522,8 @@ export class Socket extends Duplex {
     this.#onreadStopped = false;
     this.#held = undefined;
     this.#eofHeld = false;
+    this.#finSent = false;
+    this.#peerFin = false;
     this.#endAfterSend = false;
     this.#connectCalled = false;
     this.#closeEmitted = false;
@@ -765,6 +770,7 @@ export class Socket extends Duplex {
         receive.cancel();
       }
     } else if (res === 0 && !this.destroyed) {
+      this.#peerFin = true;
       // A reset that meets a waiting send and this receive: the kernel hands its error to the
       // operation it runs first, and the other sees the connection over — here an end of stream,
       // the send's error still to come. Which error it is tells what happened: ECONNRESET, the peer
@@ -894,6 +900,7 @@ export class Socket extends Duplex {
     // so a write made on 'end' (after end() without allowHalfOpen) still finds the stream not
     // finished: writeAfterFIN's EPIPE, then 'error' — finishing at once destroyed the socket first.
     const errno = ops.shutdown(this.#fd);
+    this.#finSent = errno >= 0;
     const error = errno >= 0 || errno === -Errno.ENOTCONN ? null : netError(errno, 'shutdown');
     const shutdown: { after: (() => void) | undefined } = { after: undefined };
     this.#shutdown = shutdown;
@@ -925,9 +932,11 @@ export class Socket extends Duplex {
     // the close would: no write or sendFile() under way (their bytes go first, as those
     // node:net's write had handed the kernel), no resetAndDestroy(), and nothing received unseen —
     // neither CQEs this reap has still to deliver (see #unread) nor bytes in the kernel's queue —
-    // which makes the close a reset instead.
+    // which makes the close a reset instead. With both FINs through (an end() and the peer's end)
+    // there is nothing left to send or to refuse: no shutdown(2) (ENOTCONN) and no FIONREAD.
     if (
       this.#fd !== -1 &&
+      !(this.#finSent && this.#peerFin) &&
       !this.connecting &&
       !this.#resetting &&
       this.#writing === 0 &&
