@@ -1034,6 +1034,24 @@ describe.each(ringConfigs)('Loop ($name)', ({ name, options }) => {
 describe('Loop.read and Loop.write arguments', () => {
   const skip = unavailable();
   describe.skipIf(skip !== undefined)(titled('default ring', skip), () => {
+    it('writev writes any kind of view, byte for byte, whether its small buffers are gathered into one write or its large ones described to the kernel', async () => {
+      const loop = new Loop();
+      const path = join(dir, 'views');
+      writeFileSync(path, '');
+      const fd = openSync(path, 'r+');
+      const bytesOf = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      const backing = Buffer.from('0123456789abcdef');
+      const small = [new DataView(backing.buffer, backing.byteOffset + 2, 5), new Float32Array([1.5, -2]), Buffer.alloc(0), Buffer.from('xyz'), new Uint8Array(backing.buffer, backing.byteOffset + 10, 3)];
+      const large = [Buffer.alloc(4096, 1), new Uint16Array(2048).fill(0x0302), Buffer.from('end')];
+      expect(await loop.writev(fd, small, 0)).toBe(Buffer.concat(small.map(bytesOf)).length);
+      expect(await loop.writev(fd, large, -1)).toBe(8195); // at the file position: from 0 again (pwritev at 0 did not move it)
+      expect(readFileSync(path)).toEqual(Buffer.concat(large.map(bytesOf)));
+      expect(await loop.writev(fd, small, 8195)).toBe(19);
+      expect(readFileSync(path).subarray(8195)).toEqual(Buffer.concat(small.map(bytesOf)));
+      closeSync(fd);
+      await loop.close();
+    });
+
     it('readv and writev of more than IOV_MAX (1024) buffers: writev writes all, IOV_MAX per pwritev and on from a short one; readv fills the first 1024 — as libuv', async () => {
       const loop = new Loop();
       const path = join(dir, 'iov');

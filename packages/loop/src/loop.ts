@@ -342,6 +342,9 @@ function callerStack(error: unknown): never {
   throw error;
 }
 
+/** Average bytes per buffer under which writev copies its buffers into one write (see #vectored). */
+const WRITE_COALESCE = 1024;
+
 const addresses = new WeakMap<ArrayBufferLike, number>();
 /**
  * A view's address, looking its ArrayBuffer up once (backing stores do not move): for layers that
@@ -1525,11 +1528,31 @@ export class Loop {
     return total;
   }
 
-  /** One preadv/pwritev of `buffers` (checked by the caller, at most IOV_MAX). */
+  /**
+   * One preadv/pwritev of `buffers` (checked by the caller, at most IOV_MAX). Small buffers to
+   * write — under WRITE_COALESCE bytes on average, as a stream's many short writes gathered by its
+   * _writev — are copied into one and written by one pwrite, the same bytes in the same order:
+   * copying them costs less than describing each to the kernel (its address looked up, its iovec
+   * written; writev of 100,000 16-byte chunks through a write stream took 0.65x node:fs's speed).
+   */
   #vectored(syscall: 'readv' | 'writev', fd: number, buffers: readonly ArrayBufferView[], position: number, options: OpOptions): Promise<number> {
+    const n = buffers.length;
+    if (syscall === 'writev' && n > 1) {
+      let total = 0;
+      for (let k = 0; k < n; k++) total += buffers[k]!.byteLength;
+      if (total < n * WRITE_COALESCE) {
+        const one = Buffer.allocUnsafe(total);
+        for (let k = 0, at = 0; k < n; k++) {
+          const b = buffers[k]!;
+          one.set(b instanceof Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength), at);
+          at += b.byteLength;
+        }
+        const at = addressOfView(one);
+        return withCallerStack(this.#start((sqes, i) => sqes.prepWrite(i, fd, at, total, position), 'write', one, undefined, options));
+      }
+    }
     const vecs = iovecs(buffers.map((b) => ({ address: addressOfView(b), length: b.byteLength })));
     const addr = addressOf(vecs);
-    const n = buffers.length;
     return withCallerStack(
       this.#start(
         syscall === 'readv' ? (sqes, i) => sqes.prepReadv(i, fd, addr, n, position) : (sqes, i) => sqes.prepWritev(i, fd, addr, n, position),
